@@ -1,0 +1,228 @@
+//! The command line: subcommands and every setting, each a flag with an environment variable.
+//!
+//! Parsing stops here: the rest of the program gets plain typed values (`Duration`, byte counts),
+//! never strings to interpret again.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
+
+/// videoprompt: turns images into German video-generation prompts with Google Gemini,
+/// over a GraphQL API with live progress.
+#[derive(Debug, Parser)]
+#[command(version, about, long_about = None, propagate_version = true, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Settings for `serve`, which runs when no command is given.
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default when no command is given).
+    Serve(ServeArgs),
+    /// Apply the database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Print the GraphQL schema (SDL) that the server serves.
+    Schema,
+    /// Run the local Gemini stand-in (not Google's service: a faithful local imitation for tests
+    /// and offline demos).
+    GeminiStandIn(StandInArgs),
+}
+
+/// Where the data lives.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// Folder for the embedded SQLite database, the master key file and the image bytes.
+    #[arg(long, env = "VIDEOPROMPT_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Database URL (`sqlite://…` or `postgres://…`); overrides the data dir's SQLite file.
+    /// PostgreSQL also needs VIDEOPROMPT_MASTER_KEY.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Most database connections this process opens.
+    #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+/// Settings of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "VIDEOPROMPT_LISTEN", default_value = "127.0.0.1:8000")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+
+    /// The master key (base64 of 32 bytes) that encrypts stored Gemini keys. Without it, a key
+    /// file in the data dir is used (created on first start); PostgreSQL requires it.
+    #[arg(long, env = "VIDEOPROMPT_MASTER_KEY", hide_env_values = true)]
+    pub master_key: Option<SecretString>,
+
+    /// Base URL of the Gemini API (point it at `videoprompt gemini-stand-in` for offline use).
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_GEMINI_BASE_URL",
+        default_value = "https://generativelanguage.googleapis.com"
+    )]
+    pub gemini_base_url: String,
+
+    /// Gemini API version path segment.
+    #[arg(long, env = "VIDEOPROMPT_GEMINI_API_VERSION", default_value = "v1beta")]
+    pub gemini_api_version: String,
+
+    /// Gemini model that writes the prompts.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_GEMINI_MODEL",
+        default_value = "gemini-3.8-flash"
+    )]
+    pub gemini_model: String,
+
+    /// Generations in flight per instance (they wait on the network, not on the CPU).
+    #[arg(long, env = "VIDEOPROMPT_WORKERS", default_value_t = 16)]
+    pub workers: usize,
+
+    /// How long a sign-in token stays valid (e.g. `30d`, `12h`).
+    #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_duration)]
+    pub token_ttl: Duration,
+
+    /// Password hashes computed at once (each takes 19 MiB and one core for ~50 ms).
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_PASSWORD_HASH_CONCURRENCY",
+        default_value_t = 2
+    )]
+    pub password_hash_concurrency: usize,
+
+    /// Largest JSON request body (e.g. `1MiB`).
+    #[arg(long, env = "VIDEOPROMPT_BODY_LIMIT", default_value = "1MiB", value_parser = parse_byte_size)]
+    pub body_limit: usize,
+
+    /// Most operations in one batched request (1 turns batching off).
+    #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    /// Deepest nesting of fields a query may have.
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", default_value_t = 12)]
+    pub max_query_depth: usize,
+
+    /// Highest complexity a query may have (a connection field counts `first` times its children).
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    pub max_query_complexity: usize,
+
+    /// Answer introspection queries (GraphiQL needs them).
+    #[arg(long, env = "VIDEOPROMPT_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Suggest field names in validation errors ("Did you mean …?").
+    #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub field_suggestions: bool,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// Settings of the Gemini stand-in.
+#[derive(Debug, Clone, Args)]
+pub struct StandInArgs {
+    /// Address and port to listen on.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_STAND_IN_LISTEN",
+        default_value = "127.0.0.1:8090"
+    )]
+    pub listen: SocketAddr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Parses `500ms`, `30s`, `10m`, `12h`, `30d` (a bare number means seconds).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration like 30s, 10m or 12h"))?;
+    let seconds = match unit.trim() {
+        "ms" => number / 1000.0,
+        "" | "s" => number,
+        "m" => number * 60.0,
+        "h" => number * 3600.0,
+        "d" => number * 86_400.0,
+        other => {
+            return Err(format!(
+                "unknown duration unit `{other}` (use ms, s, m, h or d)"
+            ));
+        }
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+}
+
+/// Parses `20MiB`, `512KiB`, `1GiB`, `1MB` or a bare number of bytes.
+pub fn parse_byte_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: usize = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size like 20MiB or 1048576"))?;
+    let factor = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" | "k" => 1 << 10,
+        "mib" | "m" => 1 << 20,
+        "gib" | "g" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => return Err(format!("unknown size unit `{other}` (use KiB, MiB or GiB)")),
+    };
+    number
+        .checked_mul(factor)
+        .ok_or_else(|| format!("`{text}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("3 weeks").is_err());
+    }
+
+    #[test]
+    fn byte_sizes_parse_with_units() {
+        assert_eq!(parse_byte_size("20MiB"), Ok(20 << 20));
+        assert_eq!(parse_byte_size("1024"), Ok(1024));
+        assert_eq!(parse_byte_size("1MB"), Ok(1_000_000));
+        assert!(parse_byte_size("big").is_err());
+    }
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

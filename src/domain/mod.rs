@@ -1,0 +1,3 @@
+//! Domain vocabulary shared by the API, the services and the Gemini prompt.
+
+pub mod styles;

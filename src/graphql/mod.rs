@@ -1,0 +1,60 @@
+//! The GraphQL schema: one module per resource, merged here; resolvers stay thin (parse,
+//! authorise, call a service, map errors).
+
+pub mod context;
+mod error_codes;
+pub mod ids;
+pub mod loaders;
+pub mod options;
+pub mod users;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+
+pub use error_codes::ErrorCodes;
+
+#[derive(MergedObject, Default)]
+pub struct Query(users::UserQuery, options::OptionsQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(users::UserMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Limits a schema enforces on every operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_depth: usize,
+    pub max_complexity: usize,
+    pub introspection: bool,
+    pub field_suggestions: bool,
+}
+
+/// The schema without runtime data: what `videoprompt schema` prints and the server serves.
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(ErrorCodes)
+}
+
+/// Applies the configured limits.
+pub fn with_limits(
+    builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
+    limits: Limits,
+) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    let mut builder = builder
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        // Bounds the parser's recursion on hostile documents (deeply nested lists, fragments).
+        .limit_recursive_depth(64)
+        .limit_directives(16);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !limits.field_suggestions {
+        builder = builder.disable_suggestions();
+    }
+    builder
+}
+
+/// The SDL of the schema, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    schema_builder().finish().sdl()
+}

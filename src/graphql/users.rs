@@ -1,0 +1,149 @@
+//! Accounts in the schema: `me`, `register`, `login`, `logout`, and the Gemini key mutations.
+
+use async_graphql::{
+    Context, ID, InputObject, Object, Result, SimpleObject, dataloader::DataLoader,
+};
+use chrono::{DateTime, Utc};
+use entity::user;
+use secrecy::SecretString;
+
+use super::{context::ContextExt, ids::to_id, loaders::ProfileLoader};
+use crate::services::{
+    accounts::{self, Credentials},
+    gemini_keys::{self, KeyStatus},
+};
+
+/// A signed-in person.
+pub struct User(pub user::Model);
+
+#[Object]
+impl User {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The e-mail address, lower-cased.
+    async fn email(&self) -> &str {
+        &self.0.email
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// Whether a Gemini API key is stored. The key itself is never shown.
+    async fn has_gemini_api_key(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(key_status(ctx, &self.0).await?.has_key)
+    }
+
+    /// The stored key's last four characters, to tell keys apart (null for keys under 8
+    /// characters, where four would reveal too much).
+    async fn gemini_api_key_hint(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(key_status(ctx, &self.0).await?.hint)
+    }
+}
+
+async fn key_status(ctx: &Context<'_>, user: &user::Model) -> Result<KeyStatus> {
+    let profile = ctx
+        .data_unchecked::<DataLoader<ProfileLoader>>()
+        .load_one(user.id)
+        .await?;
+    Ok(KeyStatus::from(profile.as_ref()))
+}
+
+/// E-mail and password.
+#[derive(InputObject)]
+pub struct CredentialsInput {
+    pub email: String,
+    /// 10 to 1024 characters.
+    #[graphql(secret)]
+    pub password: String,
+}
+
+impl From<CredentialsInput> for Credentials {
+    fn from(input: CredentialsInput) -> Self {
+        Self {
+            email: input.email,
+            password: SecretString::from(input.password),
+        }
+    }
+}
+
+/// A new session: send `token` as `Authorization: Bearer <token>`.
+#[derive(SimpleObject)]
+pub struct AuthPayload {
+    pub token: String,
+    pub user: User,
+}
+
+#[derive(Default)]
+pub struct UserQuery;
+
+#[Object]
+impl UserQuery {
+    /// The signed-in user; null when not signed in.
+    async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(session) = ctx.caller() else {
+            return Ok(None);
+        };
+        Ok(accounts::find_user(ctx.state(), session.user_id)
+            .await?
+            .map(User))
+    }
+}
+
+#[derive(Default)]
+pub struct UserMutation;
+
+#[Object]
+impl UserMutation {
+    /// Creates an account and signs it in.
+    async fn register(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
+        let (token, user) = accounts::register(ctx.state(), input.into()).await?;
+        Ok(AuthPayload {
+            token: token.into_string(),
+            user: User(user),
+        })
+    }
+
+    /// Signs in.
+    async fn login(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
+        let (token, user) = accounts::login(ctx.state(), input.into()).await?;
+        Ok(AuthPayload {
+            token: token.into_string(),
+            user: User(user),
+        })
+    }
+
+    /// Ends the current session; its token stops working at once.
+    async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
+        accounts::logout(ctx.state(), ctx.session()?).await?;
+        Ok(true)
+    }
+
+    /// Stores your Gemini API key (encrypted), replacing any earlier one. It is not checked
+    /// against Gemini here; a wrong key shows up as GEMINI_AUTH on a generation.
+    async fn set_gemini_api_key(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(secret)] api_key: String,
+    ) -> Result<User> {
+        let session = ctx.session()?;
+        gemini_keys::set_key(ctx.state(), session.user_id, SecretString::from(api_key)).await?;
+        current_user(ctx, session.user_id).await
+    }
+
+    /// Removes your Gemini API key.
+    async fn clear_gemini_api_key(&self, ctx: &Context<'_>) -> Result<User> {
+        let session = ctx.session()?;
+        gemini_keys::clear_key(ctx.state(), session.user_id).await?;
+        current_user(ctx, session.user_id).await
+    }
+}
+
+async fn current_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> Result<User> {
+    let user = accounts::find_user(ctx.state(), user_id)
+        .await?
+        .ok_or(crate::error::AppError::Unauthenticated)?;
+    Ok(User(user))
+}

@@ -1,0 +1,282 @@
+//! `/graphql` over HTTP, by the GraphQL-over-HTTP spec: POST runs any operation, GET only
+//! queries (a mutation over GET would let a link or an `<img>` change data).
+//!
+//! The handlers are our own rather than async-graphql-axum's because the stock ones differ
+//! from the spec: they always answer `application/graphql-response+json` with status 200,
+//! accept mutations over GET, and read bodies without a limit.
+
+use async_graphql::{
+    BatchRequest, BatchResponse, Request, Response,
+    dataloader::DataLoader,
+    parser::types::{DocumentOperations, OperationType},
+};
+use axum::{
+    body::Body,
+    extract::{RawQuery, State},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response as HttpResponse},
+};
+use http_body_util::{BodyExt, Limited};
+use serde_json::{Value, json};
+
+use super::negotiate::{ResponseType, response_type};
+use crate::{
+    auth::{Session, token::bearer_token},
+    error::code,
+    graphql::{AppSchema, loaders::ProfileLoader},
+    services::accounts,
+    state::AppState,
+};
+
+/// What the GraphQL handlers share: the app state, the schema and the HTTP limits.
+#[derive(Clone)]
+pub struct GraphqlEndpoint {
+    pub state: AppState,
+    pub schema: AppSchema,
+    pub body_limit: usize,
+    pub max_batch: usize,
+}
+
+/// `POST /graphql` with a JSON body (single operation or a capped batch).
+pub async fn post(
+    State(endpoint): State<GraphqlEndpoint>,
+    headers: HeaderMap,
+    body: Body,
+) -> HttpResponse {
+    let Some(response_type) = response_type(&headers) else {
+        return not_acceptable();
+    };
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    if !media_type.eq_ignore_ascii_case("application/json") {
+        return request_error(
+            response_type,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            code::BAD_USER_INPUT,
+            "Send the GraphQL request as JSON with `Content-Type: application/json`.",
+        );
+    }
+    let bytes = match Limited::new(body, endpoint.body_limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+            return request_error(
+                response_type,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "The request body is larger than the limit of {} bytes.",
+                    endpoint.body_limit
+                ),
+            );
+        }
+        Err(_) => {
+            return request_error(
+                response_type,
+                StatusCode::BAD_REQUEST,
+                code::BAD_USER_INPUT,
+                "The request body could not be read.",
+            );
+        }
+    };
+    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
+        Ok(batch) => batch,
+        Err(err) => {
+            return request_error(
+                response_type,
+                StatusCode::BAD_REQUEST,
+                code::BAD_USER_INPUT,
+                &format!("The body is not a GraphQL request in JSON: {err}"),
+            );
+        }
+    };
+    if let BatchRequest::Batch(requests) = &batch
+        && (requests.is_empty() || requests.len() > endpoint.max_batch)
+    {
+        return request_error(
+            response_type,
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            &format!("A batch must hold 1 to {} operations.", endpoint.max_batch),
+        );
+    }
+    let caller = authenticate(&endpoint.state, &headers).await;
+    let batch = with_request_data(batch, &endpoint, caller);
+    let response = endpoint.schema.execute_batch(batch).await;
+    respond(response_type, response)
+}
+
+/// `GET /graphql?query=…`: queries only.
+pub async fn get(
+    State(endpoint): State<GraphqlEndpoint>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> HttpResponse {
+    let Some(response_type) = response_type(&headers) else {
+        return not_acceptable();
+    };
+    let mut request =
+        match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
+            Ok(request) => request,
+            Err(err) => {
+                return request_error(
+                    response_type,
+                    StatusCode::BAD_REQUEST,
+                    code::BAD_USER_INPUT,
+                    &format!("The query string is not a GraphQL request: {err}"),
+                );
+            }
+        };
+    if is_mutation_or_subscription(&mut request) {
+        let mut response = request_error(
+            response_type,
+            StatusCode::METHOD_NOT_ALLOWED,
+            code::BAD_USER_INPUT,
+            "Only queries can be sent with GET; send mutations with POST.",
+        );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    let caller = authenticate(&endpoint.state, &headers).await;
+    let batch = with_request_data(BatchRequest::Single(request), &endpoint, caller);
+    let response = endpoint.schema.execute_batch(batch).await;
+    respond(response_type, response)
+}
+
+/// Whether the operation to run is not a query. A document that does not parse is left to
+/// execution, which reports the parse error the usual way.
+fn is_mutation_or_subscription(request: &mut Request) -> bool {
+    let operation_name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
+        return false;
+    };
+    let operation = match (&document.operations, operation_name) {
+        (DocumentOperations::Single(op), _) => Some(op),
+        (DocumentOperations::Multiple(ops), Some(name)) => ops.get(name.as_str()),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next(),
+        _ => None,
+    };
+    operation.is_some_and(|op| op.node.ty != OperationType::Query)
+}
+
+/// The caller behind an `Authorization: Bearer …` header. An unknown, revoked or expired token
+/// makes the request anonymous (`me` is null, mutations answer UNAUTHENTICATED).
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Session> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token)?;
+    match accounts::authenticate(state, token).await {
+        Ok(session) => session,
+        Err(err) => {
+            let _ = async_graphql::Error::from(err); // logs the cause
+            None
+        }
+    }
+}
+
+/// Adds the per-request data: the caller and fresh DataLoaders (their cache lives one request).
+fn with_request_data(
+    batch: BatchRequest,
+    endpoint: &GraphqlEndpoint,
+    caller: Option<Session>,
+) -> BatchRequest {
+    let prepare = |mut request: Request| {
+        request.data.insert(DataLoader::new(
+            ProfileLoader {
+                db: endpoint.state.db.clone(),
+            },
+            tokio::spawn,
+        ));
+        if let Some(session) = caller {
+            request.data.insert(session);
+        }
+        request
+    };
+    match batch {
+        BatchRequest::Single(request) => BatchRequest::Single(prepare(request)),
+        BatchRequest::Batch(requests) => {
+            BatchRequest::Batch(requests.into_iter().map(prepare).collect())
+        }
+    }
+}
+
+/// Serialises the response with the status code the spec asks for.
+fn respond(response_type: ResponseType, response: BatchResponse) -> HttpResponse {
+    let (status, body) = match response {
+        BatchResponse::Single(response) => {
+            let is_request_error = is_request_error(&response);
+            let status = if is_request_error && response_type == ResponseType::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            };
+            (status, response_json(response, is_request_error))
+        }
+        BatchResponse::Batch(responses) => (
+            StatusCode::OK,
+            Value::Array(
+                responses
+                    .into_iter()
+                    .map(|r| {
+                        let is_request_error = is_request_error(&r);
+                        response_json(r, is_request_error)
+                    })
+                    .collect(),
+            ),
+        ),
+    };
+    json_response(response_type, status, &body)
+}
+
+/// A request error (parse, validation, unknown operation) stops before execution: no data, and
+/// every error lacks a path.
+fn is_request_error(response: &Response) -> bool {
+    response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty())
+}
+
+fn response_json(response: Response, is_request_error: bool) -> Value {
+    let mut value = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if is_request_error {
+        // The spec: a request error's response has no `data` entry at all.
+        if let Value::Object(map) = &mut value {
+            map.remove("data");
+        }
+    }
+    value
+}
+
+fn json_response(response_type: ResponseType, status: StatusCode, body: &Value) -> HttpResponse {
+    (
+        status,
+        [(header::CONTENT_TYPE, response_type.content_type())],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// An error before any GraphQL ran, in the GraphQL response shape.
+pub fn request_error(
+    response_type: ResponseType,
+    status: StatusCode,
+    code: &str,
+    message: &str,
+) -> HttpResponse {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    json_response(response_type, status, &body)
+}
+
+fn not_acceptable() -> HttpResponse {
+    request_error(
+        ResponseType::Json,
+        StatusCode::NOT_ACCEPTABLE,
+        code::BAD_USER_INPUT,
+        "Accept application/graphql-response+json or application/json.",
+    )
+}

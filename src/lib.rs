@@ -1,0 +1,27 @@
+//! videoprompt: a GraphQL API that turns a user's images into German video-generation prompts
+//! with Google Gemini, and shows each request's progress live.
+//!
+//! How a request flows:
+//!
+//! ```text
+//! HTTP (http/)  ──▶  GraphQL resolvers (graphql/)  ──▶  services/  ──▶  database (entity/, db)
+//!   routes, limits,      thin: parse, authorise,        business rules,    SeaORM on SQLite
+//!   negotiation          call a service, map errors     transport-free     or PostgreSQL
+//! ```
+//!
+//! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
+//! issues tokens; `crypto` seals Gemini keys with the master key; `config` is the command line.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

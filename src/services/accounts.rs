@@ -1,0 +1,198 @@
+//! Accounts and sessions: register, log in, log out, and resolving a bearer token to a caller.
+
+use chrono::Duration as ChronoDuration;
+use entity::{session, user};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use secrecy::SecretString;
+use uuid::Uuid;
+
+use crate::{
+    auth::{Session, SessionToken, token::hash_token},
+    error::{AppError, AppResult},
+    state::AppState,
+};
+
+/// Shortest and longest password accepted (in characters).
+pub const PASSWORD_CHARS: std::ops::RangeInclusive<usize> = 10..=1024;
+/// Longest e-mail address (RFC 5321's path limit).
+const MAX_EMAIL_LEN: usize = 254;
+
+/// What `register` and `login` take.
+pub struct Credentials {
+    pub email: String,
+    pub password: SecretString,
+}
+
+/// Trims and lower-cases an e-mail address and checks its shape (`local@domain.tld`).
+pub fn normalize_email(email: &str) -> AppResult<String> {
+    let email = email.trim().to_lowercase();
+    let invalid = || {
+        AppError::invalid(
+            "email",
+            "Enter a valid e-mail address, like name@example.com.",
+        )
+    };
+    if email.len() > MAX_EMAIL_LEN || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(invalid());
+    }
+    let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+    let domain_ok = !domain.contains('@')
+        && domain.contains('.')
+        && domain
+            .split('.')
+            .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    if local.is_empty() || local.len() > 64 || !domain_ok {
+        return Err(invalid());
+    }
+    Ok(email)
+}
+
+fn check_password_length(password: &SecretString) -> AppResult<()> {
+    use secrecy::ExposeSecret;
+    let chars = password.expose_secret().chars().count();
+    if PASSWORD_CHARS.contains(&chars) {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "password",
+            format!(
+                "The password must have {} to {} characters.",
+                PASSWORD_CHARS.start(),
+                PASSWORD_CHARS.end()
+            ),
+        ))
+    }
+}
+
+/// Creates an account and signs it in.
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    state: &AppState,
+    credentials: Credentials,
+) -> AppResult<(SessionToken, user::Model)> {
+    let email = normalize_email(&credentials.email)?;
+    check_password_length(&credentials.password)?;
+    let taken = || AppError::Conflict("An account with this e-mail address already exists.".into());
+    // Cheap early answer; the unique index below settles races.
+    if find_by_email(state, &email).await?.is_some() {
+        return Err(taken());
+    }
+    let password_hash = state.passwords.hash(credentials.password).await?;
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email),
+        password_hash: Set(password_hash),
+        created_at: Set(super::now()),
+    }
+    .insert(&state.db)
+    .await
+    .map_err(|err| super::on_unique_violation(err, taken))?;
+    let token = start_session(state, user.id).await?;
+    tracing::info!(user_id = %user.id, "account registered");
+    Ok((token, user))
+}
+
+/// Signs in with e-mail and password. A wrong password and an unknown e-mail give the same
+/// error after about the same time.
+#[tracing::instrument(skip_all)]
+pub async fn login(
+    state: &AppState,
+    credentials: Credentials,
+) -> AppResult<(SessionToken, user::Model)> {
+    // A malformed address or password cannot belong to an account: same answer as a wrong one,
+    // and still after a hash, so even that is not told apart by time.
+    let email = normalize_email(&credentials.email).ok();
+    let length_ok = check_password_length(&credentials.password).is_ok();
+    let user = match &email {
+        Some(email) if length_ok => find_by_email(state, email).await?,
+        _ => None,
+    };
+    let verified = state
+        .passwords
+        .verify(
+            credentials.password,
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?;
+    match user {
+        Some(user) if verified => {
+            let token = start_session(state, user.id).await?;
+            Ok((token, user))
+        }
+        _ => Err(AppError::InvalidCredentials),
+    }
+}
+
+/// Revokes the session the caller used.
+pub async fn logout(state: &AppState, session: Session) -> AppResult<()> {
+    session::Entity::delete_by_id(session.session_id)
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Resolves a bearer token to its live session; `None` for unknown, revoked or expired tokens.
+pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Session>> {
+    let found = session::Entity::find()
+        .filter(session::Column::TokenHash.eq(hash_token(token).to_vec()))
+        .filter(session::Column::ExpiresAt.gt(super::now()))
+        .one(&state.db)
+        .await?;
+    Ok(found.map(|s| Session {
+        session_id: s.id,
+        user_id: s.user_id,
+    }))
+}
+
+pub async fn find_user(state: &AppState, user_id: Uuid) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find_by_id(user_id).one(&state.db).await?)
+}
+
+async fn find_by_email(state: &AppState, email: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .one(&state.db)
+        .await?)
+}
+
+async fn start_session(state: &AppState, user_id: Uuid) -> AppResult<SessionToken> {
+    let token = SessionToken::generate();
+    let now = super::now();
+    let ttl = ChronoDuration::from_std(state.settings.token_ttl)
+        .map_err(|err| AppError::from(anyhow::anyhow!("token lifetime out of range: {err}")))?;
+    session::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        token_hash: Set(token.hash().to_vec()),
+        created_at: Set(now),
+        expires_at: Set(now + ttl),
+    }
+    .insert(&state.db)
+    .await?;
+    Ok(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_lowercased_and_checked() {
+        assert_eq!(
+            normalize_email("  Anna@Example.DE ").unwrap(),
+            "anna@example.de"
+        );
+        for bad in [
+            "",
+            "anna",
+            "anna@",
+            "@example.de",
+            "anna@example",
+            "a b@example.de",
+            "a@b@c.de",
+            "anna@-x.de",
+        ] {
+            assert!(normalize_email(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+}

@@ -1,0 +1,126 @@
+//! Building the application from its settings, and running it until a shutdown signal.
+//!
+//! `Application::build` does everything that can fail (data dir, database, migrations, master
+//! key check, binding the port) before serving, so a misconfiguration stops the start with a
+//! clear message instead of surfacing later. Tests build it with port 0 and read the real port.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::{
+    auth::PasswordHasher,
+    config::ServeArgs,
+    crypto::{MasterKey, Sealer},
+    db,
+    graphql::{self, Limits},
+    http::{self, GraphqlEndpoint},
+    services::master_key_check,
+    state::{AppState, Settings},
+};
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        let data_dir = &args.database.data_dir;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
+        let url = db::database_url(args.database.database_url.as_deref(), data_dir);
+        let master_key =
+            MasterKey::load(args.master_key.as_ref(), data_dir, !db::is_postgres(&url))?;
+        let db = db::connect(&url, args.database.db_max_connections).await?;
+        db::migrate(&db).await?;
+        let sealer = Sealer::new(&master_key);
+        master_key_check::verify_or_record(&db, &sealer).await?;
+        tracing::info!(database = db::backend_name(&db), url = %db::redact_url(&url), "database ready");
+
+        let state = AppState {
+            db,
+            sealer,
+            passwords: PasswordHasher::new(args.password_hash_concurrency),
+            settings: Arc::new(Settings {
+                token_ttl: args.token_ttl,
+            }),
+        };
+        let limits = Limits {
+            max_depth: args.max_query_depth,
+            max_complexity: args.max_query_complexity,
+            introspection: args.introspection,
+            field_suggestions: args.field_suggestions,
+        };
+        let schema = graphql::with_limits(graphql::schema_builder(), limits)
+            .data(state.clone())
+            .finish();
+        let endpoint = GraphqlEndpoint {
+            state: state.clone(),
+            schema,
+            body_limit: args.body_limit,
+            max_batch: args.max_batch.max(1),
+        };
+        let router = http::router(state.clone(), endpoint);
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", args.listen))?;
+        Ok(Self {
+            listener,
+            router,
+            state,
+        })
+    }
+
+    /// The address actually bound (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("BUG: a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets requests in flight finish.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .context("the HTTP server failed")?;
+        self.state.db.clone().close().await.ok();
+        tracing::info!("shut down cleanly");
+        Ok(())
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received; finishing requests in flight");
+}

@@ -1,0 +1,22 @@
+//! `AppState`: everything a request or a job needs, built once at start-up and cheap to clone.
+
+use std::{sync::Arc, time::Duration};
+
+use sea_orm::DatabaseConnection;
+
+use crate::{auth::PasswordHasher, crypto::Sealer};
+
+/// Shared handles. Request-scoped identity never goes here (it travels in the request's data).
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub sealer: Sealer,
+    pub passwords: PasswordHasher,
+    pub settings: Arc<Settings>,
+}
+
+/// The plain settings services consult at run time.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub token_ttl: Duration,
+}
