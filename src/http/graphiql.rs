@@ -78,7 +78,11 @@ macro_rules! asset {
         Asset {
             name: $name,
             content_type: $content_type,
-            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/graphiql/", $name)),
+            body: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/assets/graphiql/",
+                $name
+            )),
             etag: OnceLock::new(),
         }
     };
@@ -107,13 +111,23 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
 }
 
 async fn page(headers: HeaderMap) -> Response {
-    serve(&PAGE, PAGE_CACHE_CONTROL, Some(CONTENT_SECURITY_POLICY), &headers)
+    serve(
+        &PAGE,
+        PAGE_CACHE_CONTROL,
+        Some(CONTENT_SECURITY_POLICY),
+        &headers,
+    )
 }
 
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.name == file) {
         Some(asset) => serve(asset, ASSET_CACHE_CONTROL, None, &headers),
-        None => (StatusCode::NOT_FOUND, [(header::CONTENT_TYPE, TEXT)], "not found\n").into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, TEXT)],
+            "not found\n",
+        )
+            .into_response(),
     }
 }
 
@@ -126,16 +140,31 @@ fn serve(
     let etag = asset.etag();
     let mut headers = HeaderMap::new();
     headers.insert(header::ETAG, etag.clone());
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache_control));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache_control),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Some(csp) = csp {
-        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
-        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(csp),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
     }
     if if_none_match_hits(request, etag) {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.content_type));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(asset.content_type),
+    );
     (StatusCode::OK, headers, Body::from(asset.body)).into_response()
 }
 
@@ -159,7 +188,11 @@ mod tests {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
-    async fn send(method: Method, uri: &str, if_none_match: Option<&str>) -> (StatusCode, HeaderMap, Vec<u8>) {
+    async fn send(
+        method: Method,
+        uri: &str,
+        if_none_match: Option<&str>,
+    ) -> (StatusCode, HeaderMap, Vec<u8>) {
         let mut request = Request::builder().method(method).uri(uri);
         if let Some(tag) = if_none_match {
             request = request.header(header::IF_NONE_MATCH, tag);
@@ -170,12 +203,21 @@ mod tests {
             .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
         (status, headers, body)
     }
 
-    fn get<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> &'a str {
-        headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or_default()
+    fn get(headers: &HeaderMap, name: header::HeaderName) -> &str {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_default()
     }
 
     #[tokio::test]
@@ -184,20 +226,37 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(get(&headers, header::CONTENT_TYPE), HTML);
         assert_eq!(get(&headers, header::CACHE_CONTROL), "no-cache");
-        assert_eq!(get(&headers, header::CONTENT_SECURITY_POLICY), CONTENT_SECURITY_POLICY);
+        assert_eq!(
+            get(&headers, header::CONTENT_SECURITY_POLICY),
+            CONTENT_SECURITY_POLICY
+        );
         assert!(!get(&headers, header::ETAG).is_empty());
         let html = String::from_utf8(body).unwrap();
         assert!(html.contains("<title>videoprompt — GraphiQL</title>"));
-        assert!(!html.contains("<script>"), "the page must not have an inline script");
+        assert!(
+            !html.contains("<script>"),
+            "the page must not have an inline script"
+        );
     }
 
     #[tokio::test]
     async fn every_asset_is_served_with_its_type() {
         for asset in &ASSETS {
-            let (status, headers, body) = send(Method::GET, &format!("/graphiql/{}", asset.name), None).await;
+            let (status, headers, body) =
+                send(Method::GET, &format!("/graphiql/{}", asset.name), None).await;
             assert_eq!(status, StatusCode::OK, "{}", asset.name);
-            assert_eq!(get(&headers, header::CONTENT_TYPE), asset.content_type, "{}", asset.name);
-            assert_eq!(get(&headers, header::CACHE_CONTROL), ASSET_CACHE_CONTROL, "{}", asset.name);
+            assert_eq!(
+                get(&headers, header::CONTENT_TYPE),
+                asset.content_type,
+                "{}",
+                asset.name
+            );
+            assert_eq!(
+                get(&headers, header::CACHE_CONTROL),
+                ASSET_CACHE_CONTROL,
+                "{}",
+                asset.name
+            );
             assert_eq!(get(&headers, header::X_CONTENT_TYPE_OPTIONS), "nosniff");
             assert_eq!(headers.get(header::ETAG), Some(asset.etag()));
             assert_eq!(body, asset.body, "{}", asset.name);
@@ -209,7 +268,12 @@ mod tests {
     async fn a_matching_if_none_match_answers_304() {
         let etag = ASSETS[0].etag().to_str().unwrap().to_owned();
         let uri = format!("/graphiql/{}", ASSETS[0].name);
-        for tag in [etag.clone(), format!("W/{etag}"), format!("\"other\", {etag}"), "*".to_owned()] {
+        for tag in [
+            etag.clone(),
+            format!("W/{etag}"),
+            format!("\"other\", {etag}"),
+            "*".to_owned(),
+        ] {
             let (status, headers, body) = send(Method::GET, &uri, Some(&tag)).await;
             assert_eq!(status, StatusCode::NOT_MODIFIED, "{tag}");
             assert_eq!(get(&headers, header::ETAG), etag);
@@ -227,7 +291,11 @@ mod tests {
 
     #[tokio::test]
     async fn etags_differ_between_files() {
-        let mut tags: Vec<_> = ASSETS.iter().chain([&PAGE]).map(|a| a.etag().clone()).collect();
+        let mut tags: Vec<_> = ASSETS
+            .iter()
+            .chain([&PAGE])
+            .map(|a| a.etag().clone())
+            .collect();
         tags.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         tags.dedup();
         assert_eq!(tags.len(), ASSETS.len() + 1);
@@ -235,7 +303,13 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_files_are_404() {
-        for uri in ["/graphiql/nope.js", "/graphiql/index.html", "/graphiql/", "/graphiql/..%2FCargo.toml", "/graphiql/a/b"] {
+        for uri in [
+            "/graphiql/nope.js",
+            "/graphiql/index.html",
+            "/graphiql/",
+            "/graphiql/..%2FCargo.toml",
+            "/graphiql/a/b",
+        ] {
             let (status, _, _) = send(Method::GET, uri, None).await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
         }
@@ -260,8 +334,13 @@ mod tests {
                 if url.starts_with("data:") {
                     continue;
                 }
-                let name = url.strip_prefix("/graphiql/").unwrap_or_else(|| panic!("{url} is not under /graphiql/"));
-                assert!(ASSETS.iter().any(|a| a.name == name), "{url} is not embedded");
+                let name = url
+                    .strip_prefix("/graphiql/")
+                    .unwrap_or_else(|| panic!("{url} is not under /graphiql/"));
+                assert!(
+                    ASSETS.iter().any(|a| a.name == name),
+                    "{url} is not embedded"
+                );
                 referenced += 1;
             }
         }
@@ -272,7 +351,11 @@ mod tests {
     fn no_asset_names_a_source_map() {
         for asset in ASSETS.iter().chain([&PAGE]) {
             let text = String::from_utf8_lossy(asset.body);
-            assert!(!text.contains("sourceMappingURL"), "{} names a source map", asset.name);
+            assert!(
+                !text.contains("sourceMappingURL"),
+                "{} names a source map",
+                asset.name
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ use async_graphql::{
 };
 use axum::{
     body::Body,
-    extract::{RawQuery, State},
+    extract::{Query, State, rejection::QueryRejection},
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
@@ -108,27 +108,63 @@ pub async fn post(
     respond(response_type, response)
 }
 
+/// The parameters of a GET request. async-graphql's own parser reads `operation_name`, but
+/// the spec's name is `operationName`; both are taken.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetParams {
+    #[serde(default)]
+    query: String,
+    #[serde(alias = "operation_name")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+impl GetParams {
+    fn into_request(self) -> Result<Request, String> {
+        let variables = match self.variables.as_deref() {
+            Some(json) if !json.is_empty() => serde_json::from_str(json)
+                .map_err(|err| format!("`variables` is not a JSON object: {err}"))?,
+            _ => Default::default(),
+        };
+        let extensions = match self.extensions.as_deref() {
+            Some(json) if !json.is_empty() => serde_json::from_str(json)
+                .map_err(|err| format!("`extensions` is not a JSON object: {err}"))?,
+            _ => Default::default(),
+        };
+        let mut request = Request::new(self.query).variables(variables);
+        request.extensions = extensions;
+        if let Some(name) = self.operation_name.filter(|name| !name.is_empty()) {
+            request = request.operation_name(name);
+        }
+        Ok(request)
+    }
+}
+
 /// `GET /graphql?query=…`: queries only.
 pub async fn get(
     State(endpoint): State<GraphqlEndpoint>,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
+    params: Result<Query<GetParams>, QueryRejection>,
 ) -> HttpResponse {
     let Some(response_type) = response_type(&headers) else {
         return not_acceptable();
     };
-    let mut request =
-        match async_graphql::http::parse_query_string(query.as_deref().unwrap_or_default()) {
-            Ok(request) => request,
-            Err(err) => {
-                return request_error(
-                    response_type,
-                    StatusCode::BAD_REQUEST,
-                    code::BAD_USER_INPUT,
-                    &format!("The query string is not a GraphQL request: {err}"),
-                );
-            }
-        };
+    let parsed = params
+        .map_err(|err| err.body_text())
+        .and_then(|Query(params)| params.into_request());
+    let mut request = match parsed {
+        Ok(request) => request,
+        Err(err) => {
+            return request_error(
+                response_type,
+                StatusCode::BAD_REQUEST,
+                code::BAD_USER_INPUT,
+                &format!("The query string is not a GraphQL request: {err}"),
+            );
+        }
+    };
     if is_mutation_or_subscription(&mut request) {
         let mut response = request_error(
             response_type,

@@ -1,6 +1,6 @@
 //! The HTTP surface: routes, and the layers every request passes (request id, tracing).
 
-// pub mod graphiql; (TEMP until the vendored GraphiQL lands)
+pub mod graphiql;
 pub mod graphql;
 pub mod health;
 pub mod negotiate;

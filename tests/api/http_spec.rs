@@ -1,0 +1,316 @@
+//! `/graphql` by the GraphQL-over-HTTP spec, limits, error codes, probes.
+
+use reqwest::{StatusCode, header};
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp, error_code};
+
+async fn post_raw(app: &TestApp, accept: Option<&str>, body: Value) -> reqwest::Response {
+    let mut request = app.client.post(app.url("/graphql")).json(&body);
+    if let Some(accept) = accept {
+        request = request.header(header::ACCEPT, accept);
+    }
+    request.send().await.unwrap()
+}
+
+fn content_type(response: &reqwest::Response) -> String {
+    response.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn get_runs_queries_and_refuses_mutations_with_405() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let ok = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[("query", "{ cameraStyles { value } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let body: Value = ok.json().await.unwrap();
+    assert_eq!(body["data"]["cameraStyles"][0]["value"], "STATIC");
+
+    for query in [
+        "mutation { logout }",
+        "query A { me { id } } mutation B { logout }",
+    ] {
+        let mut params = vec![("query", query)];
+        if query.contains("mutation B") {
+            params.push(("operationName", "B"));
+        }
+        let refused = app
+            .client
+            .get(app.url("/graphql"))
+            .query(&params)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::METHOD_NOT_ALLOWED, "{query}");
+        assert_eq!(refused.headers()[header::ALLOW], "POST");
+    }
+    // A query operation chosen from a document that also holds a mutation is fine.
+    let chosen = app
+        .client
+        .get(app.url("/graphql"))
+        .query(&[
+            ("query", "query A { me { id } } mutation B { logout }"),
+            ("operationName", "A"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chosen.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn responses_are_negotiated_by_accept() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let valid = json!({ "query": "{ me { id } }" });
+    let invalid = json!({ "query": "{ me { nope } }" });
+
+    let legacy = post_raw(&app, None, valid.clone()).await;
+    assert_eq!(legacy.status(), StatusCode::OK);
+    assert!(content_type(&legacy).starts_with("application/json"));
+
+    let modern = post_raw(&app, Some("application/graphql-response+json"), valid).await;
+    assert_eq!(modern.status(), StatusCode::OK);
+    assert!(content_type(&modern).starts_with("application/graphql-response+json"));
+
+    // A validation error: 400 with the modern type (and no `data` entry), 200 with the legacy one.
+    let modern_error = post_raw(
+        &app,
+        Some("application/graphql-response+json"),
+        invalid.clone(),
+    )
+    .await;
+    assert_eq!(modern_error.status(), StatusCode::BAD_REQUEST);
+    let body: Value = modern_error.json().await.unwrap();
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(error_code(&body), Some("GRAPHQL_VALIDATION_FAILED"));
+    let legacy_error = post_raw(&app, Some("application/json"), invalid).await;
+    assert_eq!(legacy_error.status(), StatusCode::OK);
+
+    let refused = post_raw(&app, Some("text/html"), json!({ "query": "{ me { id } }" })).await;
+    assert_eq!(refused.status(), StatusCode::NOT_ACCEPTABLE);
+}
+
+#[tokio::test]
+async fn a_field_error_is_still_200_with_data() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let response = post_raw(
+        &app,
+        Some("application/graphql-response+json"),
+        json!({ "query": "mutation { logout }" }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    assert!(body.get("data").is_some());
+}
+
+#[tokio::test]
+async fn malformed_requests_get_clear_codes() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let parse = app.gql("{ me { ", json!({}), None).await;
+    assert_eq!(error_code(&parse), Some("GRAPHQL_PARSE_FAILED"));
+
+    let not_json = app
+        .client
+        .post(app.url("/graphql"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body("{ this is not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_json.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        error_code(&not_json.json().await.unwrap()),
+        Some("BAD_USER_INPUT")
+    );
+
+    let wrong_type = app
+        .client
+        .post(app.url("/graphql"))
+        .header(header::CONTENT_TYPE, "text/plain")
+        .body(r#"{"query":"{ me { id } }"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    let bad_variable = app
+        .gql(
+            "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
+            json!({ "input": { "email": 42 } }),
+            None,
+        )
+        .await;
+    assert_eq!(
+        error_code(&bad_variable),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{bad_variable}"
+    );
+
+    let unknown_operation = app
+        .client
+        .post(app.url("/graphql"))
+        .json(&json!({ "query": "query A { me { id } }", "operationName": "B" }))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(
+        error_code(&unknown_operation),
+        Some("GRAPHQL_VALIDATION_FAILED")
+    );
+}
+
+#[tokio::test]
+async fn bodies_batches_depth_and_complexity_are_limited() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.body_limit = 4096;
+        args.max_batch = 3;
+        args.max_query_depth = 3;
+        args.max_query_complexity = 20;
+    })
+    .await
+    .unwrap();
+
+    let huge = json!({ "query": format!("{{ me {{ id }} }} # {}", "x".repeat(5000)) });
+    let too_large = post_raw(&app, None, huge).await;
+    assert_eq!(too_large.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        error_code(&too_large.json().await.unwrap()),
+        Some("PAYLOAD_TOO_LARGE")
+    );
+
+    let op = json!({ "query": "{ cameraStyles { value } }" });
+    let batch = post_raw(&app, None, json!([op, op])).await;
+    assert_eq!(batch.status(), StatusCode::OK);
+    let answers: Value = batch.json().await.unwrap();
+    assert_eq!(answers.as_array().unwrap().len(), 2);
+    assert_eq!(answers[1]["data"]["cameraStyles"][0]["value"], "STATIC");
+    let too_many = post_raw(&app, None, json!([op, op, op, op])).await;
+    assert_eq!(too_many.status(), StatusCode::BAD_REQUEST);
+
+    let deep = app
+        .gql(
+            "{ __schema { types { fields { type { ofType { name } } } } } }",
+            json!({}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        error_code(&deep),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{deep}"
+    );
+    assert!(
+        deep["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nested too deep"),
+        "{deep}"
+    );
+
+    let aliases: String = (0..25)
+        .map(|i| format!("a{i}: cameraStyles {{ value }} "))
+        .collect();
+    let complex = app.gql(&format!("{{ {aliases} }}"), json!({}), None).await;
+    assert_eq!(
+        error_code(&complex),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{complex}"
+    );
+    assert!(
+        complex["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("too complex"),
+        "{complex}"
+    );
+}
+
+#[tokio::test]
+async fn introspection_and_suggestions_can_be_turned_off() {
+    let open = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let schema = open
+        .gql("{ __schema { queryType { name } } }", json!({}), None)
+        .await;
+    assert_eq!(schema["data"]["__schema"]["queryType"]["name"], "Query");
+    let typo = open.gql("{ cameraStyle { value } }", json!({}), None).await;
+    assert!(
+        typo["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean"),
+        "{typo}"
+    );
+
+    let closed = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.introspection = false;
+        args.field_suggestions = false;
+    })
+    .await
+    .unwrap();
+    let schema = closed
+        .gql("{ __schema { queryType { name } } }", json!({}), None)
+        .await;
+    assert!(
+        schema["data"]["__schema"].is_null() || schema["errors"].is_array(),
+        "{schema}"
+    );
+    assert_ne!(schema["data"]["__schema"]["queryType"]["name"], "Query");
+    let typo = closed
+        .gql("{ cameraStyle { value } }", json!({}), None)
+        .await;
+    assert!(
+        !typo["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Did you mean"),
+        "{typo}"
+    );
+}
+
+#[tokio::test]
+async fn probes_answer_and_every_response_has_a_request_id() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    assert!(health.headers().contains_key("x-request-id"));
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(ready.json::<Value>().await.unwrap()["database"], "ok");
+
+    // With the database gone, the instance reports itself not ready.
+    app.db.clone().close().await.unwrap();
+    let not_ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (token, _) = app.register("broken@example.de").await;
+    // Break the database under the server: every query now fails.
+    app.db.clone().close().await.unwrap();
+    let body = app
+        .gql("mutation { clearGeminiApiKey { id } }", json!({}), None)
+        .await;
+    assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
+    let body = app
+        .gql("mutation($input: CredentialsInput!) { login(input: $input) { token } }",
+             json!({ "input": { "email": "broken@example.de", "password": crate::helpers::PASSWORD } }), None)
+        .await;
+    assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
+    assert_eq!(body["errors"][0]["message"], "Internal server error.");
+    let _ = token;
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port, real HTTP, a real database (SQLite, and
+//! PostgreSQL when reachable — CI requires it).
+
+mod helpers;
+
+mod accounts;
+mod gemini_key;
+mod http_spec;
+mod pickers;
+mod schema_file;
