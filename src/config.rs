@@ -109,8 +109,8 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", default_value_t = 10)]
     pub max_batch: usize,
 
-    /// Deepest nesting of fields a query may have.
-    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", default_value_t = 12)]
+    /// Deepest nesting of fields a query may have (GraphiQL's introspection query needs 13).
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", default_value_t = 16)]
     pub max_query_depth: usize,
 
     /// Highest complexity a query may have (a connection field counts `first` times its children).

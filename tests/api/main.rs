@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod browser;
 mod gemini_key;
 mod http_spec;
 mod pickers;
