@@ -226,3 +226,79 @@ mod tests {
         Cli::command().debug_assert();
     }
 }
+
+#[cfg(test)]
+mod every_setting {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// Operators configure containers through the environment: no flag may lack a variable,
+    /// and none may lack its `--help` text.
+    #[test]
+    fn has_an_environment_variable_and_help() {
+        let cli = Cli::command();
+        let commands = std::iter::once(&cli).chain(cli.get_subcommands());
+        for command in commands {
+            for arg in command.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" || arg.is_positional() {
+                    continue;
+                }
+                assert!(
+                    arg.get_env().is_some(),
+                    "{} --{id} has no environment variable",
+                    command.get_name()
+                );
+                assert!(
+                    arg.get_help().is_some(),
+                    "{} --{id} has no help text",
+                    command.get_name()
+                );
+            }
+        }
+    }
+
+    /// Read from the definition, so a variable set on the machine running the tests cannot
+    /// change the answer.
+    #[test]
+    fn the_defaults_are_the_embedded_ones() {
+        let cli = Cli::command();
+        let default = |id: &str| {
+            let arg = cli
+                .get_arguments()
+                .find(|arg| arg.get_id() == id)
+                .unwrap_or_else(|| panic!("no --{id}"));
+            arg.get_default_values()[0].to_string_lossy().into_owned()
+        };
+        assert_eq!(default("listen"), "127.0.0.1:8000");
+        assert_eq!(default("data_dir"), "./data");
+        assert!(!cli.is_subcommand_required_set());
+    }
+}
+
+#[cfg(test)]
+mod readme {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    /// The README's configuration table is what operators read: it must not fall behind.
+    #[test]
+    fn documents_every_environment_variable() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+            .expect("README.md is missing");
+        let cli = Cli::command();
+        for command in std::iter::once(&cli).chain(cli.get_subcommands()) {
+            for arg in command.get_arguments() {
+                if let Some(env) = arg.get_env() {
+                    let env = env.to_string_lossy();
+                    assert!(
+                        readme.contains(&format!("`{env}`")),
+                        "README.md does not document `{env}`"
+                    );
+                }
+            }
+        }
+    }
+}

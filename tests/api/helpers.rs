@@ -79,6 +79,22 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
+/// Logs through the test harness's capture: shown for a failing test, silent for the rest.
+fn init_test_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_test_writer()
+        .try_init();
+}
+
+/// A client for tests that talk to a server they did not spawn with `TestApp`.
+pub fn http_client() -> reqwest::Client {
+    install_tls_provider();
+    reqwest::Client::new()
+}
+
 fn install_tls_provider() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
@@ -98,7 +114,7 @@ impl TestApp {
         configure: impl FnOnce(&mut ServeArgs),
     ) -> Option<Self> {
         install_tls_provider();
-        videoprompt::telemetry::init(LogFormat::Text);
+        init_test_logging();
         let data_dir = tempfile::tempdir().unwrap();
         let mut args = serve_args(data_dir.path());
         let mut postgres_database = None;

@@ -8,4 +8,5 @@ mod browser;
 mod gemini_key;
 mod http_spec;
 mod pickers;
+mod process;
 mod schema_file;

@@ -1,0 +1,317 @@
+//! Load benchmark: drives the real `videoprompt` binary over loopback and reports throughput
+//! and latency percentiles.
+//!
+//! ```text
+//! cargo bench --bench load -- [--backend sqlite|postgres|both] [--clients N] [--seconds S]
+//! ```
+//!
+//! Scenario `me` (issue 2): while 8 clients log in nonstop (each login hashes a password with
+//! argon2id), N clients send `{ me { email hasGeminiApiKey } }`. The figure that matters is the
+//! query's p99: password hashing runs on the blocking pool under a bound, so it must not stall
+//! the other requests. PostgreSQL comes from `VIDEOPROMPT_TEST_POSTGRES_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark creates and drops its own
+//! database there.
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+const LOGIN_CLIENTS: usize = 8;
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Options {
+    backends: Vec<&'static str>,
+    clients: usize,
+    seconds: u64,
+}
+
+fn options() -> Options {
+    let mut options = Options {
+        backends: vec!["sqlite", "postgres"],
+        clients: 16,
+        seconds: 10,
+    };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--backend" => {
+                options.backends = match value.as_str() {
+                    "sqlite" => vec!["sqlite"],
+                    "postgres" => vec!["postgres"],
+                    _ => vec!["sqlite", "postgres"],
+                };
+                i += 1;
+            }
+            "--clients" => {
+                options.clients = value.parse().expect("--clients takes a number");
+                i += 1;
+            }
+            "--seconds" => {
+                options.seconds = value.parse().expect("--seconds takes a number");
+                i += 1;
+            }
+            // `cargo bench` passes `--bench`; ignore what is not ours.
+            _ => {}
+        }
+        i += 1;
+    }
+    options
+}
+
+/// The server under test, a child process on its own port.
+struct Server {
+    child: Child,
+    base: String,
+    _data_dir: tempfile::TempDir,
+    postgres_database: Option<String>,
+}
+
+fn postgres_admin_url() -> String {
+    std::env::var("VIDEOPROMPT_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+impl Server {
+    async fn start(backend: &str) -> Server {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_videoprompt"));
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path())
+            .env("RUST_LOG", "warn,videoprompt::startup=info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut postgres_database = None;
+        if backend == "postgres" {
+            let admin = Database::connect(postgres_admin_url())
+                .await
+                .expect("PostgreSQL is not reachable");
+            let name = format!("vp_bench_{}", std::process::id());
+            admin
+                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+                .await
+                .unwrap();
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            let admin_url = postgres_admin_url();
+            let base = admin_url.rsplit_once('/').unwrap().0;
+            command.env("DATABASE_URL", format!("{base}/{name}")).env(
+                "VIDEOPROMPT_MASTER_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            );
+            postgres_database = Some(name);
+        }
+        let mut child = command.spawn().expect("could not start videoprompt");
+        let stderr = child.stderr.take().unwrap();
+        let mut lines = BufReader::new(stderr).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("the server exited before listening")
+                .unwrap();
+            if let Some(rest) = line.split("GraphiQL at ").nth(1) {
+                break rest.trim().trim_end_matches('/').to_owned();
+            }
+        };
+        // Keep draining the log so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines.by_ref() {});
+        Server {
+            child,
+            base,
+            _data_dir: data_dir,
+            postgres_database,
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if let Some(name) = self.postgres_database.take() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            std::thread::scope(|scope| {
+                scope.spawn(|| {
+                    runtime.block_on(async {
+                        if let Ok(admin) = Database::connect(postgres_admin_url()).await {
+                            let _ = admin
+                                .execute_unprepared(&format!(
+                                    "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                                ))
+                                .await;
+                        }
+                    })
+                });
+            });
+        }
+    }
+}
+
+async fn graphql(
+    client: &reqwest::Client,
+    base: &str,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
+    let mut request = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    body
+}
+
+const REGISTER: &str = "mutation($input: CredentialsInput!) { register(input: $input) { token } }";
+const LOGIN: &str = "mutation($input: CredentialsInput!) { login(input: $input) { token } }";
+const ME: &str = "{ me { email hasGeminiApiKey } }";
+
+fn credentials(email: &str) -> Value {
+    json!({ "input": { "email": email, "password": PASSWORD } })
+}
+
+/// Latency percentiles over sorted samples.
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn ms(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+async fn scenario_me(backend: &str, options: &Options) {
+    let server = Server::start(backend).await;
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+
+    let token = graphql(
+        &client,
+        &base,
+        REGISTER,
+        credentials("reader@bench.test"),
+        None,
+    )
+    .await["data"]["register"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for i in 0..LOGIN_CLIENTS {
+        graphql(
+            &client,
+            &base,
+            REGISTER,
+            credentials(&format!("login{i}@bench.test")),
+            None,
+        )
+        .await;
+    }
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let logins = Arc::new(AtomicU64::new(0));
+    let mut login_tasks = Vec::new();
+    for i in 0..LOGIN_CLIENTS {
+        let (client, base, stop, measuring, logins) = (
+            client.clone(),
+            base.clone(),
+            stop.clone(),
+            measuring.clone(),
+            logins.clone(),
+        );
+        login_tasks.push(tokio::spawn(async move {
+            let input = credentials(&format!("login{i}@bench.test"));
+            while !stop.load(Ordering::Relaxed) {
+                graphql(&client, &base, LOGIN, input.clone(), None).await;
+                if measuring.load(Ordering::Relaxed) {
+                    logins.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+    let mut query_tasks = Vec::new();
+    for _ in 0..options.clients {
+        let (client, base, stop, measuring, token) = (
+            client.clone(),
+            base.clone(),
+            stop.clone(),
+            measuring.clone(),
+            token.clone(),
+        );
+        query_tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let body = graphql(&client, &base, ME, json!({}), Some(&token)).await;
+                let elapsed = started.elapsed();
+                assert_eq!(body["data"]["me"]["email"], "reader@bench.test");
+                if measuring.load(Ordering::Relaxed) {
+                    samples.push(elapsed);
+                }
+            }
+            samples
+        }));
+    }
+
+    // Warm up (connections, caches, the dummy hash), then measure.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(options.seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+
+    let mut samples = Vec::new();
+    for task in query_tasks {
+        samples.extend(task.await.unwrap());
+    }
+    for task in login_tasks {
+        task.await.unwrap();
+    }
+    samples.sort();
+    let seconds = elapsed.as_secs_f64();
+    println!(
+        "me/{backend:<8} clients={:<3} queries/s={:>8.0}  p50={}  p90={}  p99={}  max={}  logins/s={:.1}",
+        options.clients,
+        samples.len() as f64 / seconds,
+        ms(percentile(&samples, 50.0)),
+        ms(percentile(&samples, 90.0)),
+        ms(percentile(&samples, 99.0)),
+        ms(samples.last().copied().unwrap_or_default()),
+        logins.load(Ordering::Relaxed) as f64 / seconds,
+    );
+}
+
+fn main() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let options = options();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        for backend in &options.backends {
+            scenario_me(backend, &options).await;
+        }
+    });
+}
