@@ -7,6 +7,7 @@ mod accounts;
 mod browser;
 mod gemini_key;
 mod http_spec;
+mod job_queue;
 mod pickers;
 mod process;
 mod schema_file;

@@ -1,0 +1,219 @@
+//! The durable job queue on a real database: claiming (once, and only when due), leases that
+//! run out and are taken over, and writes by a worker that lost its lease changing nothing.
+
+use std::{collections::HashSet, time::Duration};
+
+use chrono::Utc;
+use entity::{collection, image, sea_orm_active_enums::VideoPromptStatus, user, video_prompt};
+use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use serde_json::json;
+use uuid::Uuid;
+use videoprompt::jobs::queue::{self, Outcome};
+
+use crate::{both_backends, helpers::TestApp};
+
+const LEASE: Duration = Duration::from_secs(30);
+
+/// A user, a collection and an image to hang records on.
+async fn image_id(app: &TestApp) -> (Uuid, Uuid) {
+    let now = Utc::now();
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(format!("{}@queue.test", Uuid::now_v7())),
+        password_hash: Set("unused".into()),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let collection = collection::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user.id),
+        name: Set("Queue".into()),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    let image = image::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        collection_id: Set(collection.id),
+        file_name: Set("a.png".into()),
+        mime_type: Set("image/png".into()),
+        byte_size: Set(1),
+        width: Set(Some(1)),
+        height: Set(Some(1)),
+        sha256: Set("00".into()),
+        storage_key: Set("a".into()),
+        created_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    (user.id, image.id)
+}
+
+/// A `PENDING` record due at `due_in` from now (negative: already due).
+async fn pending(app: &TestApp, (user_id, image_id): (Uuid, Uuid), due_in: i64) -> Uuid {
+    let now = Utc::now();
+    let record = video_prompt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        image_id: Set(image_id),
+        user_id: Set(user_id),
+        camera_style: Set("PAN".into()),
+        film_effect: Set("NOIR".into()),
+        notes: Set(None),
+        status: Set(VideoPromptStatus::Pending),
+        prompt: Set(None),
+        details: Set(None),
+        error_code: Set(None),
+        error_message: Set(None),
+        model: Set(None),
+        prompt_tokens: Set(None),
+        output_tokens: Set(None),
+        attempts: Set(0),
+        idempotency_key: Set(None),
+        lease_owner: Set(None),
+        lease_expires_at: Set(None),
+        next_attempt_at: Set(now + chrono::Duration::seconds(due_in)),
+        created_at: Set(now),
+        started_at: Set(None),
+        completed_at: Set(None),
+        updated_at: Set(now),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    record.id
+}
+
+async fn load(app: &TestApp, id: Uuid) -> video_prompt::Model {
+    video_prompt::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+both_backends! {
+    async fn a_due_record_is_claimed_once_and_a_future_one_waits(app) {
+        let owner = image_id(&app).await;
+        let due = pending(&app, owner, -1).await;
+        let later = pending(&app, owner, 3600).await;
+
+        let claimed = queue::claim(&app.db, "worker-a", LEASE, 10).await.unwrap();
+        assert_eq!(claimed.iter().map(|job| job.id).collect::<Vec<_>>(), vec![due]);
+        let job = &claimed[0];
+        assert_eq!(job.status, VideoPromptStatus::Processing);
+        assert_eq!(job.attempts, 1);
+        assert_eq!(job.lease_owner.as_deref(), Some("worker-a"));
+        assert!(job.lease_expires_at.unwrap() > Utc::now());
+        assert!(job.started_at.is_some());
+
+        assert!(queue::claim(&app.db, "worker-b", LEASE, 10).await.unwrap().is_empty());
+        assert_eq!(load(&app, later).await.status, VideoPromptStatus::Pending);
+        let next = queue::next_due(&app.db).await.unwrap().unwrap();
+        assert!(next > Utc::now(), "the next due time is the lease's or the later record's");
+    }
+
+    async fn an_expired_lease_is_taken_over_and_the_old_worker_changes_nothing(app) {
+        let owner = image_id(&app).await;
+        let id = pending(&app, owner, -1).await;
+        queue::claim(&app.db, "dead-worker", Duration::ZERO, 1).await.unwrap();
+
+        let taken = queue::claim(&app.db, "live-worker", LEASE, 1).await.unwrap();
+        assert_eq!(taken.len(), 1, "the expired lease was not taken over");
+        assert_eq!(taken[0].attempts, 2, "every try counts");
+
+        assert!(!queue::renew(&app.db, id, "dead-worker", LEASE).await.unwrap());
+        let late = queue::finish(
+            &app.db,
+            id,
+            "dead-worker",
+            Outcome::Failed { code: "INTERNAL".into(), message: "late".into() },
+        )
+        .await
+        .unwrap();
+        assert!(late.is_none(), "a worker without the lease wrote its outcome");
+        assert_eq!(load(&app, id).await.status, VideoPromptStatus::Processing);
+
+        assert!(queue::renew(&app.db, id, "live-worker", LEASE).await.unwrap());
+        let done = queue::finish(
+            &app.db,
+            id,
+            "live-worker",
+            Outcome::Completed {
+                prompt: "Ein Schwenk über den See.".into(),
+                details: json!({ "scene": "See" }),
+                model: Some("gemini-test".into()),
+                prompt_tokens: Some(10),
+                output_tokens: Some(20),
+            },
+        )
+        .await
+        .unwrap()
+        .expect("the lease holder could not finish");
+        assert_eq!(done.status, VideoPromptStatus::Completed);
+        assert_eq!(done.prompt.as_deref(), Some("Ein Schwenk über den See."));
+        assert_eq!(done.output_tokens, Some(20));
+        assert!(done.completed_at.is_some() && done.lease_owner.is_none());
+    }
+
+    async fn retries_wait_for_their_time_and_a_hand_back_does_not_count(app) {
+        let owner = image_id(&app).await;
+        let id = pending(&app, owner, -1).await;
+        queue::claim(&app.db, "w", LEASE, 1).await.unwrap();
+        let later = Utc::now() + chrono::Duration::seconds(3600);
+        let waiting = queue::finish(
+            &app.db,
+            id,
+            "w",
+            Outcome::RetryAt { at: later, code: "GEMINI_QUOTA".into(), message: "429".into() },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        assert_eq!(waiting.status, VideoPromptStatus::Pending);
+        assert_eq!(waiting.error_code.as_deref(), Some("GEMINI_QUOTA"));
+        assert!(queue::claim(&app.db, "w", LEASE, 1).await.unwrap().is_empty());
+
+        let other = pending(&app, owner, -1).await;
+        queue::claim(&app.db, "w", LEASE, 1).await.unwrap();
+        let handed_back = queue::finish(&app.db, other, "w", Outcome::HandBack).await.unwrap().unwrap();
+        assert_eq!(handed_back.status, VideoPromptStatus::Pending);
+        assert_eq!(handed_back.attempts, 0);
+        let again = queue::claim(&app.db, "w2", LEASE, 1).await.unwrap();
+        assert_eq!(again[0].id, other);
+        assert_eq!(again[0].attempts, 1);
+    }
+
+    async fn concurrent_claimers_never_take_the_same_record(app) {
+        let owner = image_id(&app).await;
+        let mut ids = HashSet::new();
+        for _ in 0..40 {
+            ids.insert(pending(&app, owner, -1).await);
+        }
+        let mut claimers = Vec::new();
+        for worker in 0..4 {
+            let db = app.db.clone();
+            claimers.push(tokio::spawn(async move {
+                let owner = format!("worker-{worker}");
+                let mut mine = Vec::new();
+                loop {
+                    let batch = queue::claim(&db, &owner, LEASE, 3).await.unwrap();
+                    if batch.is_empty() {
+                        break mine;
+                    }
+                    mine.extend(batch.into_iter().map(|job| job.id));
+                }
+            }));
+        }
+        let mut seen = Vec::new();
+        for claimer in claimers {
+            seen.extend(claimer.await.unwrap());
+        }
+        let unique: HashSet<_> = seen.iter().copied().collect();
+        assert_eq!(seen.len(), unique.len(), "a record was claimed twice");
+        assert_eq!(unique, ids, "a due record was never claimed");
+    }
+}
