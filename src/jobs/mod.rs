@@ -1,4 +1,5 @@
-//! Generation jobs: the durable queue over `video_prompts` (claim, lease, finish). The worker
-//! pool that drives Gemini from it builds on `queue`.
+//! Generation jobs: the durable queue over `video_prompts` (claim, lease, finish) and the retry
+//! policy. The worker pool that drives Gemini from the queue builds on these.
 
 pub mod queue;
+pub mod retry;
