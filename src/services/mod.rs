@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod gemini_keys;
 pub mod master_key_check;
+pub mod video_prompts;
 
 use sea_orm::{DbErr, SqlErr};
 

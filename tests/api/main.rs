@@ -10,4 +10,6 @@ mod http_spec;
 mod job_queue;
 mod pickers;
 mod process;
+mod prompt_requests;
+mod records;
 mod schema_file;
