@@ -1,10 +1,15 @@
-//! Password hashing with argon2id (OWASP parameters) on the blocking pool.
+//! Password hashing with argon2id (OWASP parameters) on a small pool of blocking threads.
 //!
 //! A hash costs ~19 MiB and tens of milliseconds of one core, so it must never run on an async
-//! worker thread: that would stall every other request on that thread. A semaphore bounds how
-//! many run at once, so a burst of sign-ins queues instead of exhausting memory and CPU.
+//! worker thread: that would stall every other request on that thread. The pool's size bounds
+//! how many run at once, so a burst of sign-ins queues instead of exhausting memory and CPU.
+//!
+//! The pool's threads also run at a lower scheduling priority (nice 10 on Linux): when the
+//! cores are busy, the async workers answering other requests go first, and a wave of sign-ins
+//! costs sign-ins time, not everyone's. (Tokio's shared blocking pool cannot be used for this:
+//! an unprivileged thread cannot raise its priority back once lowered.)
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
 
 use anyhow::Context;
 use argon2::{
@@ -12,12 +17,12 @@ use argon2::{
     password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString},
 };
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{OnceCell, oneshot};
 
 /// Hashes and verifies passwords off the async runtime, a bounded number at a time.
 #[derive(Clone)]
 pub struct PasswordHasher {
-    permits: Arc<Semaphore>,
+    pool: mpsc::Sender<Job>,
     /// A real hash of a random password, verified against when the e-mail is unknown, so an
     /// unknown e-mail takes as long as a wrong password.
     dummy_hash: Arc<OnceCell<String>>,
@@ -30,9 +35,32 @@ fn argon2() -> Argon2<'static> {
 }
 
 impl PasswordHasher {
+    /// Starts `concurrency` hashing threads; they end when the last clone is dropped.
     pub fn new(concurrency: usize) -> Self {
+        let (pool, jobs) = mpsc::channel::<Job>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        for n in 0..concurrency.max(1) {
+            let jobs = jobs.clone();
+            std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || {
+                    lower_this_threads_priority();
+                    loop {
+                        // The lock is held only while waiting for the next job.
+                        let job = match jobs.lock() {
+                            Ok(jobs) => jobs.recv(),
+                            Err(_) => return,
+                        };
+                        match job {
+                            Ok(job) => job(),
+                            Err(_) => return,
+                        }
+                    }
+                })
+                .expect("could not start a password hashing thread");
+        }
         Self {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            pool,
             dummy_hash: Arc::new(OnceCell::new()),
         }
     }
@@ -89,14 +117,28 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
     ) -> anyhow::Result<T> {
-        let _permit = self
-            .permits
-            .acquire()
+        let (done, result) = oneshot::channel();
+        self.pool
+            .send(Box::new(move || {
+                let _ = done.send(work());
+            }))
+            .map_err(|_| anyhow::anyhow!("the password hashing threads have stopped"))?;
+        result
             .await
-            .context("the password hashing semaphore was closed")?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .context("the password hashing task panicked")?
+            .context("a password hashing thread died mid-hash")?
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Nice 10 for the calling thread. Linux only: there `setpriority` with `who = 0` is per
+/// thread, elsewhere it would lower the whole process. Best effort: where it fails, hashing
+/// still works at normal priority.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority only reads its integer arguments.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
     }
 }
 
