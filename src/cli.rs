@@ -1,10 +1,13 @@
 //! Runs the subcommand the command line asked for.
 
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::Parser;
 
 use crate::{
     config::{Cli, Command, LogFormat},
-    db, graphql,
+    db, gemini, graphql,
     startup::{Application, shutdown_signal},
     telemetry,
 };
@@ -27,10 +30,26 @@ pub async fn run() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Some(Command::GeminiStandIn(_args)) => {
-            anyhow::bail!("the Gemini stand-in is not built yet")
-        }
+        Some(Command::GeminiStandIn(args)) => stand_in(args).await,
     }
+}
+
+/// Runs the local Gemini stand-in until Ctrl-C / SIGTERM.
+async fn stand_in(args: crate::config::StandInArgs) -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Text);
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    let config = gemini::StandInConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        file_active_delay: Duration::from_millis(args.file_active_delay_ms),
+    };
+    tracing::info!(
+        address = %listener.local_addr()?,
+        "Gemini stand-in listening (a local imitation of Google's API, not the real service)"
+    );
+    gemini::stand_in::serve(listener, config, shutdown_signal()).await?;
+    Ok(())
 }
 
 async fn serve(args: crate::config::ServeArgs) -> anyhow::Result<()> {

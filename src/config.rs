@@ -140,6 +140,18 @@ pub struct StandInArgs {
         default_value = "127.0.0.1:8090"
     )]
     pub listen: SocketAddr,
+
+    /// Delay added before every answer, in milliseconds (to see loading states in the app).
+    #[arg(long, env = "VIDEOPROMPT_STAND_IN_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// How long an uploaded file stays PROCESSING before it turns ACTIVE, in milliseconds.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_STAND_IN_FILE_ACTIVE_DELAY_MS",
+        default_value_t = 300
+    )]
+    pub file_active_delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
