@@ -446,10 +446,11 @@ impl GeminiClient {
         let mut decoder = SseDecoder::new();
         let mut state = StreamState::default();
         loop {
-            let chunk = response
-                .chunk()
-                .await
-                .map_err(|err| GeminiError::from_transport(&err))?;
+            // Stop at once when the caller drops the stream, not only at the next event.
+            let chunk = tokio::select! {
+                chunk = response.chunk() => chunk.map_err(|err| GeminiError::from_transport(&err))?,
+                () = tx.closed() => return Ok(None),
+            };
             let events = match &chunk {
                 Some(bytes) => decoder.push(bytes),
                 None => decoder.finish().into_iter().collect(),
