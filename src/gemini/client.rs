@@ -359,7 +359,11 @@ impl GeminiClient {
     }
 
     /// Polls `files.get` with doubling delays until ACTIVE, FAILED, or the wait runs out.
-    async fn wait_until_active(&self, key: &SecretString, mut file: File) -> Result<File, GeminiError> {
+    async fn wait_until_active(
+        &self,
+        key: &SecretString,
+        mut file: File,
+    ) -> Result<File, GeminiError> {
         let policy = self.config.file_poll;
         let deadline = Instant::now() + policy.max_wait;
         let mut delay = policy.first_delay;
@@ -439,7 +443,10 @@ impl GeminiClient {
     ) -> Result<Option<Generation>, GeminiError> {
         let request = self
             .http
-            .post(format!("{}?alt=sse", self.model_url("streamGenerateContent")))
+            .post(format!(
+                "{}?alt=sse",
+                self.model_url("streamGenerateContent")
+            ))
             .header(API_KEY_HEADER, key_header(key)?)
             .json(body);
         let mut response = send(request).await?;
@@ -609,10 +616,9 @@ async fn send(request: reqwest::RequestBuilder) -> Result<reqwest::Response, Gem
 
 /// The key as a header value, marked sensitive so no debug output or log shows it.
 fn key_header(key: &SecretString) -> Result<HeaderValue, GeminiError> {
-    let mut value =
-        HeaderValue::from_str(key.expose_secret()).map_err(|_| GeminiError::Auth {
-            message: "the stored API key has characters an HTTP header cannot carry".into(),
-        })?;
+    let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| GeminiError::Auth {
+        message: "the stored API key has characters an HTTP header cannot carry".into(),
+    })?;
     value.set_sensitive(true);
     Ok(value)
 }

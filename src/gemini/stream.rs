@@ -277,7 +277,8 @@ impl PromptExtractor {
             }
             0xDC00..=0xDFFF => match self.high_surrogate.take() {
                 Some(high) => {
-                    let code = 0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
+                    let code =
+                        0x10000 + ((u32::from(high) - 0xD800) << 10) + (u32::from(unit) - 0xDC00);
                     self.prompt
                         .push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
                 }
@@ -314,7 +315,8 @@ mod tests {
 
     #[test]
     fn sse_events_split_anywhere_and_any_line_end() {
-        let body = b"data: {\"a\":1}\n\ndata: {\"b\":2}\r\n\r\ndata: {\"c\":3}\r\rdata: {\"d\":4}\n\n";
+        let body =
+            b"data: {\"a\":1}\n\ndata: {\"b\":2}\r\n\r\ndata: {\"c\":3}\r\rdata: {\"d\":4}\n\n";
         for size in 1..body.len() {
             let mut decoder = SseDecoder::new();
             let mut events = Vec::new();
@@ -358,7 +360,11 @@ mod tests {
             expected
         );
         for piece in 1..json.chars().count() {
-            assert_eq!(extract_in_pieces(json, piece), (expected.to_owned(), true), "{piece}");
+            assert_eq!(
+                extract_in_pieces(json, piece),
+                (expected.to_owned(), true),
+                "{piece}"
+            );
         }
     }
 
@@ -385,7 +391,13 @@ mod tests {
         let (prompt, complete) = extract_in_pieces(r#"{"prompt": "Ein halber Sa"#, 4);
         assert_eq!(prompt, "Ein halber Sa");
         assert!(!complete);
-        assert_eq!(extract_in_pieces("Das ist kein JSON", 2), (String::new(), false));
-        assert_eq!(extract_in_pieces(r#"{"prompt": 42}"#, 2), (String::new(), false));
+        assert_eq!(
+            extract_in_pieces("Das ist kein JSON", 2),
+            (String::new(), false)
+        );
+        assert_eq!(
+            extract_in_pieces(r#"{"prompt": 42}"#, 2),
+            (String::new(), false)
+        );
     }
 }

@@ -32,13 +32,19 @@ async fn a_rate_limit_is_quota_with_the_servers_delay_then_passes() {
     let client = client(&stand_in, |_| {});
     let key = key("fault:rate-limit");
 
-    let err = client.generate(&key, &landscape_request()).await.expect_err("429");
+    let err = client
+        .generate(&key, &landscape_request())
+        .await
+        .expect_err("429");
     assert!(matches!(err, GeminiError::Quota { .. }), "{err:?}");
     assert_eq!(err.failure_code(), failure_code::GEMINI_QUOTA);
     assert!(err.is_retryable());
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
 
-    client.generate(&key, &landscape_request()).await.expect("the second call passes");
+    client
+        .generate(&key, &landscape_request())
+        .await
+        .expect("the second call passes");
 }
 
 /// `fault:rate-limit:2` fails twice, counted per key: another key is not affected.
@@ -48,16 +54,35 @@ async fn counted_faults_fail_n_times_per_key() {
     let client = client(&stand_in, |_| {});
     let faulty = key("fault:rate-limit:2");
 
-    assert!(client.generate(&faulty, &landscape_request()).await.is_err());
-    client.generate(&key(KEY), &landscape_request()).await.expect("another key passes");
-    assert!(client.generate(&faulty, &landscape_request()).await.is_err());
-    client.generate(&faulty, &landscape_request()).await.expect("the third call passes");
+    assert!(
+        client
+            .generate(&faulty, &landscape_request())
+            .await
+            .is_err()
+    );
+    client
+        .generate(&key(KEY), &landscape_request())
+        .await
+        .expect("another key passes");
+    assert!(
+        client
+            .generate(&faulty, &landscape_request())
+            .await
+            .is_err()
+    );
+    client
+        .generate(&faulty, &landscape_request())
+        .await
+        .expect("the third call passes");
 }
 
 #[tokio::test]
 async fn unavailable_is_retryable_gemini_unavailable() {
     let err = fail_with("fault:unavailable").await;
-    assert!(matches!(err, GeminiError::Unavailable { status: 503, .. }), "{err:?}");
+    assert!(
+        matches!(err, GeminiError::Unavailable { status: 503, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
     assert!(err.is_retryable());
 }
@@ -65,7 +90,10 @@ async fn unavailable_is_retryable_gemini_unavailable() {
 #[tokio::test]
 async fn an_internal_error_is_retryable_gemini_unavailable() {
     let err = fail_with("fault:internal:3").await;
-    assert!(matches!(err, GeminiError::Unavailable { status: 500, .. }), "{err:?}");
+    assert!(
+        matches!(err, GeminiError::Unavailable { status: 500, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
     assert!(err.is_retryable());
 }
@@ -116,7 +144,10 @@ async fn text_that_is_not_the_json_asked_for_is_bad_output() {
 #[tokio::test]
 async fn an_answer_that_breaks_off_is_a_retryable_failure() {
     let err = fail_with("fault:stream-drop").await;
-    assert!(matches!(err, GeminiError::Unavailable { status: 0, .. }), "{err:?}");
+    assert!(
+        matches!(err, GeminiError::Unavailable { status: 0, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
 }
 
@@ -135,7 +166,9 @@ async fn a_slow_answer_within_the_timeout_succeeds() {
 #[tokio::test]
 async fn an_answer_slower_than_the_timeout_is_a_timeout() {
     let stand_in = stand_in().await;
-    let client = client(&stand_in, |config| config.request_timeout = Duration::from_millis(200));
+    let client = client(&stand_in, |config| {
+        config.request_timeout = Duration::from_millis(200)
+    });
 
     let err = client
         .generate(&key("fault:slow:30000"), &landscape_request())

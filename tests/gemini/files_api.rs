@@ -15,7 +15,10 @@ async fn a_large_image_is_uploaded_polled_used_and_deleted() {
     let client = files_client(&stand_in);
     let request = landscape_request();
 
-    let generation = client.generate(&key(KEY), &request).await.expect("generation");
+    let generation = client
+        .generate(&key(KEY), &request)
+        .await
+        .expect("generation");
 
     assert!(generation.prompt.starts_with("Kreisfahrt um das Motiv"));
     assert_eq!(stand_in.files_held(), 0, "the uploaded file is deleted");
@@ -32,15 +35,28 @@ async fn a_large_image_is_uploaded_polled_used_and_deleted() {
     assert_eq!(start.header("x-goog-upload-protocol"), Some("resumable"));
     assert_eq!(start.header("x-goog-upload-command"), Some("start"));
     let length = request.image.len().to_string();
-    assert_eq!(start.header("x-goog-upload-header-content-length"), Some(length.as_str()));
-    assert_eq!(start.header("x-goog-upload-header-content-type"), Some("image/png"));
+    assert_eq!(
+        start.header("x-goog-upload-header-content-length"),
+        Some(length.as_str())
+    );
+    assert_eq!(
+        start.header("x-goog-upload-header-content-type"),
+        Some("image/png")
+    );
 
     let upload = &requests[1];
     assert_eq!(calls[1], "POST /upload/v1beta/files");
     assert!(upload.query_param("upload_id").is_some());
-    assert_eq!(upload.header("x-goog-upload-command"), Some("upload, finalize"));
+    assert_eq!(
+        upload.header("x-goog-upload-command"),
+        Some("upload, finalize")
+    );
     assert_eq!(upload.header("x-goog-upload-offset"), Some("0"));
-    assert_eq!(upload.header("x-goog-api-key"), None, "the upload URL is the credential");
+    assert_eq!(
+        upload.header("x-goog-api-key"),
+        None,
+        "the upload URL is the credential"
+    );
     assert_eq!(upload.body, request.image, "the image bytes, unchanged");
 
     let generate_at = calls
@@ -48,7 +64,11 @@ async fn a_large_image_is_uploaded_polled_used_and_deleted() {
         .position(|call| call.ends_with(":generateContent"))
         .expect("a generate call");
     assert!(generate_at >= 3, "polled before generating: {calls:?}");
-    assert!(calls[2..generate_at].iter().all(|c| c.starts_with("GET /v1beta/files/")));
+    assert!(
+        calls[2..generate_at]
+            .iter()
+            .all(|c| c.starts_with("GET /v1beta/files/"))
+    );
     let body = requests[generate_at].json.as_ref().expect("json");
     let file_data = &body["contents"][0]["parts"][0]["fileData"];
     let id = calls[2].trim_start_matches("GET /v1beta/files/").to_owned();
@@ -58,7 +78,10 @@ async fn a_large_image_is_uploaded_polled_used_and_deleted() {
         format!("{}/v1beta/files/{id}", stand_in.base_url())
     );
     assert!(body["contents"][0]["parts"][0].get("inlineData").is_none());
-    assert_eq!(calls.last().map(String::as_str), Some(format!("DELETE /v1beta/files/{id}").as_str()));
+    assert_eq!(
+        calls.last().map(String::as_str),
+        Some(format!("DELETE /v1beta/files/{id}").as_str())
+    );
     assert_eq!(calls.len(), generate_at + 2);
 }
 

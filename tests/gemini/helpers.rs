@@ -78,7 +78,10 @@ pub async fn collect_stream(
     client: &GeminiClient,
     key_text: &str,
     request: GenerationRequest,
-) -> (Vec<String>, Result<videoprompt::gemini::Generation, GeminiError>) {
+) -> (
+    Vec<String>,
+    Result<videoprompt::gemini::Generation, GeminiError>,
+) {
     let mut stream = Box::pin(client.generate_stream(key(key_text), request));
     let mut prompts = Vec::new();
     while let Some(event) = stream.next().await {

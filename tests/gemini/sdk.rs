@@ -13,7 +13,9 @@ use crate::helpers::*;
 
 /// A Python that can import the SDK, or why there is none.
 async fn python_with_sdk() -> Result<String, String> {
-    let explicit = std::env::var("VIDEOPROMPT_PYTHON").ok().filter(|p| !p.is_empty());
+    let explicit = std::env::var("VIDEOPROMPT_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty());
     let candidate = explicit.clone().unwrap_or_else(|| "python3".into());
     let probe = Command::new(&candidate)
         .args(["-c", "import google.genai"])
@@ -24,7 +26,11 @@ async fn python_with_sdk() -> Result<String, String> {
         Ok(output) => Err(format!(
             "`{candidate} -c 'import google.genai'` failed ({}); set VIDEOPROMPT_PYTHON to a python \
              with `pip install -r tests/sdk/requirements.txt`",
-            String::from_utf8_lossy(&output.stderr).trim().lines().last().unwrap_or_default()
+            String::from_utf8_lossy(&output.stderr)
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or_default()
         )),
         Err(err) => Err(format!("`{candidate}` could not be run: {err}")),
     }
@@ -75,7 +81,16 @@ async fn the_official_python_sdk_works_against_the_stand_in() {
         .collect();
     assert_eq!(calls[0], "POST /upload/v1beta/files");
     assert_eq!(calls[1], "POST /upload/v1beta/files");
-    assert!(calls.iter().any(|c| c.ends_with(":generateContent")), "{calls:?}");
-    assert!(calls.iter().any(|c| c.ends_with(":streamGenerateContent")), "{calls:?}");
-    assert!(calls.iter().any(|c| c.starts_with("DELETE /v1beta/files/")), "{calls:?}");
+    assert!(
+        calls.iter().any(|c| c.ends_with(":generateContent")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.ends_with(":streamGenerateContent")),
+        "{calls:?}"
+    );
+    assert!(
+        calls.iter().any(|c| c.starts_with("DELETE /v1beta/files/")),
+        "{calls:?}"
+    );
 }

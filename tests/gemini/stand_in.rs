@@ -47,7 +47,11 @@ async fn post(url: String, key: Option<&str>, body: &Value) -> (StatusCode, Stri
         .unwrap_or_default()
         .to_owned();
     let text = response.text().await.unwrap_or_default();
-    (status, content_type, serde_json::from_str(&text).unwrap_or(Value::Null))
+    (
+        status,
+        content_type,
+        serde_json::from_str(&text).unwrap_or(Value::Null),
+    )
 }
 
 /// snake_case, URL-safe base64, `?key=`, and every API version: all answered with 200.
@@ -67,11 +71,20 @@ async fn snake_case_url_safe_base64_and_every_version_are_accepted() {
             .as_str()
             .expect("answer text");
         let output: Value = serde_json::from_str(text).expect("JSON per the schema");
-        let label = output["short_label"].as_str().expect("the schema's field, name kept");
-        assert!(label.contains("Kranfahrt") && label.contains("Zeitraffer"), "{label}");
+        let label = output["short_label"]
+            .as_str()
+            .expect("the schema's field, name kept");
+        assert!(
+            label.contains("Kranfahrt") && label.contains("Zeitraffer"),
+            "{label}"
+        );
         assert_eq!(answer["candidates"][0]["finishReason"], "STOP");
         assert_eq!(answer["modelVersion"], "gemini-3.8-flash");
-        assert!(answer["usageMetadata"]["totalTokenCount"].as_u64().is_some());
+        assert!(
+            answer["usageMetadata"]["totalTokenCount"]
+                .as_u64()
+                .is_some()
+        );
     }
 }
 
@@ -84,7 +97,12 @@ async fn a_missing_key_is_refused() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(content_type, "application/json; charset=UTF-8");
     assert_eq!(answer["error"]["status"], "PERMISSION_DENIED");
-    assert!(answer["error"]["message"].as_str().unwrap_or_default().contains("unregistered callers"));
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("unregistered callers")
+    );
 }
 
 /// A text file sent as image/png is not an image: 400 INVALID_ARGUMENT.
@@ -107,7 +125,8 @@ async fn malformed_requests_are_refused_like_the_service() {
     let image = fixture("landscape.png");
     let mut unknown = snake_case_body(&image);
     unknown["generation_config"]["foo"] = json!(1);
-    let two_members = json!({"contents": [{"parts": [{"text": "a", "file_data": {"file_uri": "files/x"}}]}]});
+    let two_members =
+        json!({"contents": [{"parts": [{"text": "a", "file_data": {"file_uri": "files/x"}}]}]});
     for body in [unknown, json!({"contents": []}), json!([1, 2]), two_members] {
         let (status, _, answer) = post(url.clone(), Some(KEY), &body).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}: {answer}");
@@ -147,8 +166,14 @@ async fn the_files_api_speaks_the_resumable_protocol() {
         .expect("start");
     assert_eq!(started.status(), StatusCode::OK);
     assert_eq!(started.headers()["x-goog-upload-status"], "active");
-    let upload_url = started.headers()["x-goog-upload-url"].to_str().expect("url").to_owned();
-    assert!(upload_url.starts_with(&format!("{base}/upload/v1/files?upload_id=")), "{upload_url}");
+    let upload_url = started.headers()["x-goog-upload-url"]
+        .to_str()
+        .expect("url")
+        .to_owned();
+    assert!(
+        upload_url.starts_with(&format!("{base}/upload/v1/files?upload_id=")),
+        "{upload_url}"
+    );
 
     let finalized = http()
         .post(&upload_url)
@@ -167,15 +192,30 @@ async fn the_files_api_speaks_the_resumable_protocol() {
     assert!(name.starts_with("files/"));
     assert_eq!(file["displayName"], "bild");
     assert_eq!(file["mimeType"], "image/webp");
-    assert_eq!(file["sizeBytes"], image.len().to_string(), "int64 as a string");
+    assert_eq!(
+        file["sizeBytes"],
+        image.len().to_string(),
+        "int64 as a string"
+    );
     assert_eq!(file["state"], "ACTIVE");
     assert_eq!(stand_in.files_held_by(KEY), 1);
 
-    let get = |key: &'static str| http().get(format!("{base}/v1/{name}")).header("x-goog-api-key", key).send();
+    let get = |key: &'static str| {
+        http()
+            .get(format!("{base}/v1/{name}"))
+            .header("x-goog-api-key", key)
+            .send()
+    };
     let got = get(KEY).await.expect("get");
     assert_eq!(got.status(), StatusCode::OK);
-    assert_eq!(got.json::<Value>().await.expect("json")["uri"], format!("{base}/v1/{name}"));
-    assert_eq!(get("someone-else").await.expect("get").status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        got.json::<Value>().await.expect("json")["uri"],
+        format!("{base}/v1/{name}")
+    );
+    assert_eq!(
+        get("someone-else").await.expect("get").status(),
+        StatusCode::FORBIDDEN
+    );
 
     let listed: Value = http()
         .get(format!("{base}/v1/files?pageSize=5"))
@@ -191,12 +231,24 @@ async fn the_files_api_speaks_the_resumable_protocol() {
     let uri = file["uri"].as_str().expect("uri");
     let body = json!({"contents": [{"parts": [{"file_data": {"file_uri": uri, "mime_type": "image/webp"}},
                                              {"text": "Kamerastil: Drohnenflug"}]}]});
-    let (status, _, answer) =
-        post(format!("{base}/v1/models/m:generateContent"), Some(KEY), &body).await;
+    let (status, _, answer) = post(
+        format!("{base}/v1/models/m:generateContent"),
+        Some(KEY),
+        &body,
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{answer}");
-    let (status, _, _) =
-        post(format!("{base}/v1/models/m:generateContent"), Some("someone-else"), &body).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "a file is private to its key");
+    let (status, _, _) = post(
+        format!("{base}/v1/models/m:generateContent"),
+        Some("someone-else"),
+        &body,
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a file is private to its key"
+    );
 
     let deleted = http()
         .delete(format!("{base}/v1/{name}"))
@@ -209,7 +261,10 @@ async fn the_files_api_speaks_the_resumable_protocol() {
     assert_eq!(stand_in.files_held(), 0);
     let gone = get(KEY).await.expect("get");
     assert_eq!(gone.status(), StatusCode::FORBIDDEN);
-    assert_eq!(gone.json::<Value>().await.expect("json")["error"]["status"], "PERMISSION_DENIED");
+    assert_eq!(
+        gone.json::<Value>().await.expect("json")["error"]["status"],
+        "PERMISSION_DENIED"
+    );
 }
 
 /// A file still PROCESSING cannot be used yet: 400.
@@ -230,7 +285,10 @@ async fn a_file_is_refused_until_it_is_active() {
         .send()
         .await
         .expect("start");
-    let upload_url = started.headers()["x-goog-upload-url"].to_str().expect("url").to_owned();
+    let upload_url = started.headers()["x-goog-upload-url"]
+        .to_str()
+        .expect("url")
+        .to_owned();
     let file: Value = http()
         .post(&upload_url)
         .header("x-goog-upload-command", "upload, finalize")
@@ -243,11 +301,18 @@ async fn a_file_is_refused_until_it_is_active() {
         .await
         .expect("json");
     assert_eq!(file["file"]["state"], "PROCESSING");
-    assert_eq!(file["file"]["mimeType"], "image/png", "sniffed when not declared");
+    assert_eq!(
+        file["file"]["mimeType"], "image/png",
+        "sniffed when not declared"
+    );
 
     let body = json!({"contents": [{"parts": [{"fileData": {"fileUri": file["file"]["uri"]}}]}]});
-    let (status, _, answer) =
-        post(format!("{base}/v1beta/models/m:generateContent"), Some(KEY), &body).await;
+    let (status, _, answer) = post(
+        format!("{base}/v1beta/models/m:generateContent"),
+        Some(KEY),
+        &body,
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(answer["error"]["status"], "FAILED_PRECONDITION");
 }
@@ -256,12 +321,19 @@ async fn a_file_is_refused_until_it_is_active() {
 #[tokio::test]
 async fn a_stream_without_sse_is_a_json_array() {
     let stand_in = stand_in().await;
-    let url = format!("{}/v1beta/models/m:streamGenerateContent", stand_in.base_url());
-    let (status, _, answer) = post(url, Some(KEY), &snake_case_body(&fixture("landscape.png"))).await;
+    let url = format!(
+        "{}/v1beta/models/m:streamGenerateContent",
+        stand_in.base_url()
+    );
+    let (status, _, answer) =
+        post(url, Some(KEY), &snake_case_body(&fixture("landscape.png"))).await;
     assert_eq!(status, StatusCode::OK);
     let events = answer.as_array().expect("an array");
     assert!(events.len() >= 2);
-    assert_eq!(events.last().map(|e| &e["candidates"][0]["finishReason"]), Some(&json!("STOP")));
+    assert_eq!(
+        events.last().map(|e| &e["candidates"][0]["finishReason"]),
+        Some(&json!("STOP"))
+    );
 }
 
 /// `--latency-ms` delays answers without changing them.
@@ -273,5 +345,8 @@ async fn latency_delays_but_does_not_change_answers() {
     })
     .await;
     let client = client(&stand_in, |_| {});
-    client.generate(&key(KEY), &landscape_request()).await.expect("generation");
+    client
+        .generate(&key(KEY), &landscape_request())
+        .await
+        .expect("generation");
 }

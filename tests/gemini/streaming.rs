@@ -28,8 +28,14 @@ async fn a_stream_yields_a_growing_prompt_then_the_whole_answer() {
     assert_eq!(prompts.last(), Some(&generation.prompt));
     // The prompt holds escaped quotes and umlauts: decoded the same as the full parse.
     assert!(generation.prompt.contains("\"Film noir\"") && generation.prompt.contains("ä"));
-    assert_eq!(generation.details.camera, "Kamera: Kreisfahrt um das Motiv.");
-    assert_eq!(generation.model_version.as_deref(), Some("gemini-3.8-flash"));
+    assert_eq!(
+        generation.details.camera,
+        "Kamera: Kreisfahrt um das Motiv."
+    );
+    assert_eq!(
+        generation.model_version.as_deref(),
+        Some("gemini-3.8-flash")
+    );
     assert!(generation.output_tokens.is_some_and(|n| n > 0));
     let requests = requests_to(&stand_in, ":streamGenerateContent");
     assert_eq!(requests.len(), 1);
@@ -59,10 +65,16 @@ async fn a_stream_that_breaks_off_is_a_retryable_failure() {
     let (prompts, result) = collect_stream(&client, "fault:stream-drop", landscape_request()).await;
 
     let err = result.expect_err("the stream breaks off");
-    assert!(matches!(err, GeminiError::Unavailable { status: 0, .. }), "{err:?}");
+    assert!(
+        matches!(err, GeminiError::Unavailable { status: 0, .. }),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
     assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
-    assert!(!prompts.is_empty(), "part of the prompt arrived before the break");
+    assert!(
+        !prompts.is_empty(),
+        "part of the prompt arrived before the break"
+    );
 }
 
 /// A blocked prompt in a stream: GEMINI_BLOCKED, not a dropped stream.

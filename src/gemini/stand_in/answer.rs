@@ -84,7 +84,11 @@ impl Reflection {
             "lighting" => "Licht: weiches, natürliches Tageslicht.".to_owned(),
             "mood" => "Stimmung: ruhig und einladend.".to_owned(),
             "effects" => format!("Effekte: {}.", self.effect()),
-            other => format!("Stand-in-Antwort für „{other}“: {}, {}.", self.camera(), self.effect()),
+            other => format!(
+                "Stand-in-Antwort für „{other}“: {}, {}.",
+                self.camera(),
+                self.effect()
+            ),
         }
     }
 
@@ -140,7 +144,11 @@ impl Reflection {
         {
             return self.fill(root, first, name, depth + 1);
         }
-        if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+        if let Some(first) = schema
+            .get("enum")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
             return first.clone();
         }
         let kind = type_of(schema).unwrap_or_else(|| {
@@ -237,8 +245,7 @@ mod tests {
             schema: Some(schema),
             ..Parsed::default()
         };
-        let answer: Value =
-            serde_json::from_str(&Reflection::default().answer(&parsed)).unwrap();
+        let answer: Value = serde_json::from_str(&Reflection::default().answer(&parsed)).unwrap();
         assert!(answer["items"][0]["label"].is_string());
         assert_eq!(answer["items"][0]["n"], 1);
     }

@@ -128,7 +128,7 @@ impl ApiError {
             StatusCode::BAD_REQUEST,
             format!("The File {id} is not in an ACTIVE state and usage is not allowed."),
         )
-                .with_status_name("FAILED_PRECONDITION")
+        .with_status_name("FAILED_PRECONDITION")
     }
 
     /// Marks an error of an upload route (see `upload_status`).

@@ -24,7 +24,10 @@ use std::{collections::HashMap, time::Duration};
 pub(crate) enum Fault {
     None,
     /// An error status for the first `times` generation calls.
-    Status { kind: StatusFault, times: u32 },
+    Status {
+        kind: StatusFault,
+        times: u32,
+    },
     InvalidKey,
     Blocked,
     Malformed,
@@ -105,13 +108,22 @@ mod tests {
         assert_eq!(Fault::from_key("AIza-real-looking"), Fault::None);
         assert_eq!(
             Fault::from_key("fault:rate-limit"),
-            Fault::Status { kind: StatusFault::RateLimit, times: 1 }
+            Fault::Status {
+                kind: StatusFault::RateLimit,
+                times: 1
+            }
         );
         assert_eq!(
             Fault::from_key("fault:unavailable:3"),
-            Fault::Status { kind: StatusFault::Unavailable, times: 3 }
+            Fault::Status {
+                kind: StatusFault::Unavailable,
+                times: 3
+            }
         );
-        assert_eq!(Fault::from_key("fault:slow:250"), Fault::Slow(Duration::from_millis(250)));
+        assert_eq!(
+            Fault::from_key("fault:slow:250"),
+            Fault::Slow(Duration::from_millis(250))
+        );
         assert_eq!(Fault::from_key("fault:slow"), Fault::None);
         assert_eq!(Fault::from_key("fault:whatever"), Fault::None);
     }

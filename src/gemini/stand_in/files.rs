@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::{
-    App, Incoming, errors::ApiError, faults::Fault, json_ok, request::camel_case_keys,
-    require_key, sniff,
+    App, Incoming, errors::ApiError, faults::Fault, json_ok, request::camel_case_keys, require_key,
+    sniff,
 };
 use crate::gemini::wire::{self, FileEnvelope, Status, file_state};
 
@@ -143,7 +143,9 @@ pub(crate) fn upload(app: &App, incoming: &Incoming, version: &str) -> Response 
 
 fn start(app: &App, incoming: &Incoming, version: &str) -> Result<Response, ApiError> {
     let key = require_key(incoming)?;
-    let protocol = incoming.header("x-goog-upload-protocol").unwrap_or_default();
+    let protocol = incoming
+        .header("x-goog-upload-protocol")
+        .unwrap_or_default();
     if !protocol.eq_ignore_ascii_case("resumable") {
         return Err(ApiError::invalid_argument(
             "The stand-in supports only resumable uploads (X-Goog-Upload-Protocol: resumable).",
@@ -203,8 +205,9 @@ fn start(app: &App, incoming: &Incoming, version: &str) -> Result<Response, ApiE
             api_root: format!("http://{host}/{version}"),
         },
     );
-    let upload_url =
-        format!("http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable");
+    let upload_url = format!(
+        "http://{host}/upload/{version}/files?upload_id={upload_id}&upload_protocol=resumable"
+    );
     Ok(Response::builder()
         .status(StatusCode::OK)
         .header("x-goog-upload-url", upload_url)
@@ -235,7 +238,11 @@ fn file_metadata(incoming: &Incoming) -> Result<serde_json::Map<String, Value>, 
             "Invalid JSON payload received. Unknown name \"{unknown}\": Cannot find field."
         )));
     }
-    let file = root.get("file").and_then(Value::as_object).cloned().unwrap_or_default();
+    let file = root
+        .get("file")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
     if let Some(unknown) = file.keys().find(|key| !FILE_FIELDS.contains(&key.as_str())) {
         return Err(ApiError::invalid_argument(format!(
             "Invalid JSON payload received. Unknown name \"{unknown}\" at 'file': Cannot find field."
@@ -311,8 +318,7 @@ fn upload_bytes(app: &App, incoming: &Incoming, upload_id: &str) -> Result<Respo
         display_name: session.display_name,
         mime_type,
         size: session.received.len(),
-        sha256: base64::engine::general_purpose::STANDARD
-            .encode(Sha256::digest(&session.received)),
+        sha256: base64::engine::general_purpose::STANDARD.encode(Sha256::digest(&session.received)),
         created: Instant::now(),
         created_at: Utc::now(),
         fault: Fault::from_key(&session.owner),
@@ -324,9 +330,10 @@ fn upload_bytes(app: &App, incoming: &Incoming, upload_id: &str) -> Result<Respo
     };
     store.files.insert(file.id.clone(), file);
     let mut response = json_ok(&body);
-    response
-        .headers_mut()
-        .insert("x-goog-upload-status", "final".parse().expect("BUG: static header"));
+    response.headers_mut().insert(
+        "x-goog-upload-status",
+        "final".parse().expect("BUG: static header"),
+    );
     Ok(response)
 }
 
@@ -381,7 +388,10 @@ pub(crate) fn list(app: &App, incoming: &Incoming) -> Response {
         body.insert("files".into(), json!(page));
     }
     if start + page_size < files.len() {
-        body.insert("nextPageToken".into(), json!((start + page_size).to_string()));
+        body.insert(
+            "nextPageToken".into(),
+            json!((start + page_size).to_string()),
+        );
     }
     json_ok(&body)
 }

@@ -20,8 +20,8 @@ use super::{
     require_key,
 };
 use crate::gemini::wire::{
-    Candidate, Content, GenerateContentResponse, Part, PromptFeedback, SafetyRating,
-    UsageMetadata, file_state,
+    Candidate, Content, GenerateContentResponse, Part, PromptFeedback, SafetyRating, UsageMetadata,
+    file_state,
 };
 
 /// How many chunks a streamed answer is cut into.
@@ -108,7 +108,9 @@ fn accept(app: &App, incoming: &Incoming, model: &str) -> Result<Accepted, ApiEr
             match image {
                 ImageRef::Inline { mime_type, .. } => image_types.push(mime_type.clone()),
                 ImageRef::File { id } => {
-                    let file = store.owned(&key, id).ok_or_else(|| ApiError::file_denied(id))?;
+                    let file = store
+                        .owned(&key, id)
+                        .ok_or_else(|| ApiError::file_denied(id))?;
                     if file.state(app.config.file_active_delay) != file_state::ACTIVE {
                         return Err(ApiError::file_not_active(id));
                     }

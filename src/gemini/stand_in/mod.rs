@@ -117,11 +117,15 @@ pub(crate) struct App {
 impl App {
     fn files(&self) -> MutexGuard<'_, FileStore> {
         // A poisoned lock only means a handler panicked; the data is still usable.
-        self.files.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.files
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     fn faults(&self) -> MutexGuard<'_, Faults> {
-        self.faults.lock().unwrap_or_else(|poison| poison.into_inner())
+        self.faults
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
     }
 
     fn requests(&self) -> MutexGuard<'_, Vec<RecordedRequest>> {

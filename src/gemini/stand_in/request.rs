@@ -98,16 +98,23 @@ pub(crate) fn parse(body: Option<&Value>) -> Result<Parsed, ApiError> {
         .get("contents")
         .and_then(Value::as_array)
         .filter(|contents| !contents.is_empty())
-        .ok_or_else(|| ApiError::invalid_argument("* GenerateContentRequest.contents: contents is not specified\n"))?;
+        .ok_or_else(|| {
+            ApiError::invalid_argument(
+                "* GenerateContentRequest.contents: contents is not specified\n",
+            )
+        })?;
     for (index, content) in contents.iter().enumerate() {
         let at = format!("contents[{index}]");
         let content = object(content, &at)?;
         check_fields(content, CONTENT, &at)?;
-        let role = content.get("role").and_then(Value::as_str).unwrap_or("user");
+        let role = content
+            .get("role")
+            .and_then(Value::as_str)
+            .unwrap_or("user");
         if role != "user" && role != "model" {
-            return Err(ApiError::invalid_argument(format!(
-                "Please use a valid role: user, model."
-            )));
+            return Err(ApiError::invalid_argument(
+                "Please use a valid role: user, model.",
+            ));
         }
         let parts = parts(content, &at)?;
         for (part_index, part) in parts.iter().enumerate() {
@@ -246,7 +253,10 @@ fn inline_image(blob: &Value, at: &str) -> Result<PartData, ApiError> {
 fn file_image(file: &Value, at: &str) -> Result<PartData, ApiError> {
     let file = object(file, at)?;
     check_fields(file, FILE_DATA, at)?;
-    let uri = file.get("fileUri").and_then(Value::as_str).unwrap_or_default();
+    let uri = file
+        .get("fileUri")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     // `https://host/v1beta/files/abc123` or `files/abc123`: the id follows the last `files/`.
     let id = uri
         .rsplit_once("files/")
@@ -379,9 +389,13 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused() {
-        let body = json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"foo": 1}});
+        let body =
+            json!({"contents": [{"parts": [{"text": "x"}]}], "generationConfig": {"foo": 1}});
         let err = parse(Some(&body)).unwrap_err().status();
         assert_eq!(err.code, 400);
-        assert!(err.message.contains("Unknown name \"foo\" at 'generation_config'"));
+        assert!(
+            err.message
+                .contains("Unknown name \"foo\" at 'generation_config'")
+        );
     }
 }

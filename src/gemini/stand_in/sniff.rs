@@ -41,7 +41,10 @@ mod tests {
         assert_eq!(image_mime(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
         assert_eq!(image_mime(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
         assert_eq!(image_mime(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(image_mime(b"\0\0\0\x18ftypheic\0\0\0\0"), Some("image/heic"));
+        assert_eq!(
+            image_mime(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            Some("image/heic")
+        );
         assert_eq!(image_mime(b"hello, I am text"), None);
         assert_eq!(image_mime(b""), None);
     }
