@@ -84,9 +84,24 @@ impl Default for GeminiConfig {
             model: "gemini-3.8-flash".into(),
             request_timeout: Duration::from_secs(120),
             connect_timeout: Duration::from_secs(10),
-            // The service takes requests up to 100 MB; base64 grows the bytes by 4/3.
-            inline_limit: 64 << 20,
+            // The server's upload limit: every accepted image fits inline by default (the
+            // service takes requests up to 100 MB; base64 grows the bytes by 4/3).
+            inline_limit: 20 << 20,
             file_poll: FilePollPolicy::default(),
+        }
+    }
+}
+
+impl GeminiConfig {
+    /// The client settings from the server's command line.
+    pub fn from_serve_args(args: &crate::config::ServeArgs) -> Self {
+        Self {
+            base_url: args.gemini_base_url.clone(),
+            api_version: args.gemini_api_version.clone(),
+            model: args.gemini_model.clone(),
+            request_timeout: args.gemini_timeout,
+            inline_limit: args.gemini_inline_limit,
+            ..Self::default()
         }
     }
 }
@@ -673,5 +688,72 @@ impl Drop for UploadedFile {
         };
         self.deleted = true;
         runtime.spawn(file.delete());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &str, finish: Option<&str>) -> String {
+        serde_json::json!({
+            "candidates": [{"content": {"role": "model", "parts": [{"text": text}]},
+                            "finishReason": finish, "index": 0}],
+            "usageMetadata": {"promptTokenCount": 300, "candidatesTokenCount": 7, "totalTokenCount": 307},
+            "modelVersion": "gemini-3.8-flash"
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn stream_events_build_the_answer_and_the_growing_prompt() {
+        let mut state = StreamState::default();
+        assert_eq!(
+            state.apply(&event("{\"prompt\": \"Ein ", None)).ok(),
+            Some(Some("Ein ".into()))
+        );
+        assert_eq!(
+            state
+                .apply(&event("Karren\", \"scene\": \"s\", ", None))
+                .ok(),
+            Some(Some("Ein Karren".into()))
+        );
+        let rest = "\"camera\": \"c\", \"lighting\": \"l\", \"mood\": \"m\", \"effects\": \"e\"}";
+        assert_eq!(state.apply(&event(rest, Some("STOP"))).ok(), Some(None));
+        let generation = state.finish().expect("complete");
+        assert_eq!(generation.prompt, "Ein Karren");
+        assert_eq!(generation.details.effects, "e");
+        assert_eq!(generation.prompt_tokens, Some(300));
+        assert_eq!(generation.output_tokens, Some(7));
+    }
+
+    #[test]
+    fn an_error_inside_a_stream_is_typed() {
+        let mut state = StreamState::default();
+        let error = r#"{"error": {"code": 503, "message": "overloaded", "status": "UNAVAILABLE"}}"#;
+        let err = state.apply(error).expect_err("an error event");
+        assert!(
+            matches!(err, GeminiError::Unavailable { status: 503, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_stream_without_a_finish_reason_broke_off() {
+        let mut state = StreamState::default();
+        let _ = state.apply(&event("{\"prompt\": \"Ein", None));
+        let err = state.finish().expect_err("incomplete");
+        assert!(err.is_retryable());
+    }
+
+    #[test]
+    fn a_finish_reason_of_safety_is_blocked() {
+        let mut state = StreamState::default();
+        let _ = state.apply(&event("", Some("SAFETY")));
+        let err = state.finish().expect_err("blocked");
+        assert_eq!(
+            err.failure_code(),
+            super::super::error::failure_code::GEMINI_BLOCKED
+        );
     }
 }
