@@ -97,26 +97,29 @@ const ITERATIONS: usize = 40;
 fn main() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     // The stand-in on its own thread and runtime, so its work is not counted as the client's.
-    let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         runtime.block_on(async move {
-            let stand_in = StandIn::spawn(StandInConfig {
-                latency: Duration::ZERO,
-                file_active_delay: Duration::ZERO,
-            })
-            .await
-            .expect("stand-in");
-            addr_tx.send(stand_in.base_url()).expect("send");
+            for file_active_delay in [Duration::ZERO, Duration::from_millis(100)] {
+                let stand_in = StandIn::spawn(StandInConfig {
+                    latency: Duration::ZERO,
+                    file_active_delay,
+                })
+                .await
+                .expect("stand-in");
+                tx.send(stand_in).expect("send");
+            }
             std::future::pending::<()>().await;
         });
     });
-    let base_url = addr_rx.recv().expect("the stand-in's address");
+    let stand_in = rx.recv().expect("the stand-in");
+    let processing_stand_in = rx.recv().expect("the second stand-in");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime.block_on(run(base_url));
+    runtime.block_on(run(stand_in, processing_stand_in));
 }
 
 fn image_of(size: usize) -> Bytes {
@@ -137,27 +140,50 @@ fn request(image: Bytes) -> GenerationRequest {
     }
 }
 
-async fn run(base_url: String) {
+async fn run(stand_in: StandIn, processing_stand_in: StandIn) {
+    let base_url = stand_in.base_url();
     let key = SecretString::from("bench-key");
-    let client = |inline_limit| {
+    let client = |base_url: &str, inline_limit| {
         GeminiClient::new(GeminiConfig {
-            base_url: base_url.clone(),
+            base_url: base_url.to_owned(),
             inline_limit,
             ..GeminiConfig::default()
         })
         .expect("client")
     };
-    let inline = client(usize::MAX);
-    let files = client(0);
+    let inline = client(&base_url, usize::MAX);
+    let files = client(&base_url, 0);
     let small = request(image_of(6292));
     let mib = request(image_of(1 << 20));
 
-    // Requests per generation, counted from the stand-in's side by a probe key's files.
-    println!("requests per generation (stand-in, files ACTIVE at once):");
-    println!("  inline:    1 (generateContent)");
-    println!(
-        "  Files API: 4 (start, upload+finalize, generateContent, delete), +1 files.get per poll while PROCESSING"
-    );
+    // Requests per generation, as the stand-in recorded them.
+    println!("requests per generation (as the stand-in recorded them):");
+    for (what, client, stand_in) in [
+        ("inline", &inline, &stand_in),
+        ("Files API, file ACTIVE at finalize", &files, &stand_in),
+        (
+            "Files API, file PROCESSING for 100 ms",
+            &client(&processing_stand_in.base_url(), 0),
+            &processing_stand_in,
+        ),
+    ] {
+        stand_in.clear_requests();
+        client.generate(&key, &small).await.expect("generate");
+        let calls: Vec<String> = stand_in
+            .requests()
+            .iter()
+            .map(|r| {
+                let query = if r.query_param("upload_id").is_some() {
+                    "?upload_id=…"
+                } else {
+                    ""
+                };
+                format!("{} {}{query}", r.method, r.path)
+            })
+            .collect();
+        println!("  {what}: {}\n    {}", calls.len(), calls.join("\n    "));
+        stand_in.clear_requests();
+    }
 
     let http = reqwest::Client::new();
     let url = format!("{base_url}/v1beta/models/gemini-3.8-flash:generateContent");
@@ -188,6 +214,7 @@ async fn run(base_url: String) {
                 files.generate(&key, req).await.expect("files generate");
             })
             .await;
+            stand_in.clear_requests();
             if round >= 5 {
                 raw.push(r);
                 via_client.push(c);
@@ -219,7 +246,6 @@ fn report(what: &str, sample: Sample) {
 
 /// Serialises the body the client would send inline (same code path: the public pieces).
 async fn inline_body(_base_url: &str, _key: &SecretString, req: &GenerationRequest) -> Bytes {
-    use base64::Engine as _;
     use videoprompt::gemini::{prompt, wire};
     let body = wire::GenerateContentRequest {
         contents: vec![wire::Content {
@@ -228,7 +254,7 @@ async fn inline_body(_base_url: &str, _key: &SecretString, req: &GenerationReque
                 wire::Part {
                     inline_data: Some(wire::Blob {
                         mime_type: req.mime_type.clone(),
-                        data: base64::engine::general_purpose::STANDARD.encode(&req.image),
+                        data: wire::Base64Bytes(req.image.clone()),
                     }),
                     ..wire::Part::default()
                 },

@@ -11,10 +11,9 @@
 
 use std::{fmt, sync::Arc, time::Duration};
 
-use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::Stream;
-use reqwest::header::{HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -26,7 +25,7 @@ use super::{
     prompt,
     stream::{PromptExtractor, SseDecoder},
     wire::{
-        Blob, Content, File, FileData, FileEnvelope, GenerateContentRequest,
+        Base64Bytes, Blob, Content, File, FileData, FileEnvelope, GenerateContentRequest,
         GenerateContentResponse, GenerationConfig, Part, file_state,
     },
 };
@@ -285,11 +284,10 @@ impl GeminiClient {
         request: &GenerationRequest,
     ) -> Result<(Part, Option<UploadedFile>), GeminiError> {
         if request.image.len() <= self.config.inline_limit {
-            let data = base64::engine::general_purpose::STANDARD.encode(&request.image);
             let part = Part {
                 inline_data: Some(Blob {
                     mime_type: request.mime_type.clone(),
-                    data,
+                    data: Base64Bytes(request.image.clone()),
                 }),
                 ..Part::default()
             };
@@ -436,7 +434,8 @@ impl GeminiClient {
             .http
             .post(self.model_url("generateContent"))
             .header(API_KEY_HEADER, key_header(key)?)
-            .json(body);
+            .header(CONTENT_TYPE, "application/json")
+            .body(json_body(body)?);
         let bytes = send(request)
             .await?
             .bytes()
@@ -463,7 +462,8 @@ impl GeminiClient {
                 self.model_url("streamGenerateContent")
             ))
             .header(API_KEY_HEADER, key_header(key)?)
-            .json(body);
+            .header(CONTENT_TYPE, "application/json")
+            .body(json_body(body)?);
         let mut response = send(request).await?;
         let mut decoder = SseDecoder::new();
         let mut state = StreamState::default();
@@ -613,6 +613,25 @@ fn interpret(
         output_tokens: usage.candidates_token_count,
         finish_reason: finish_reason.map(str::to_owned),
     })
+}
+
+/// Serialises a request body in one buffer sized up front: with an inline image the body is
+/// megabytes, and letting the buffer grow by doubling would copy it several times.
+fn json_body(body: &GenerateContentRequest) -> Result<Vec<u8>, GeminiError> {
+    let inline_bytes: usize = body
+        .contents
+        .iter()
+        .flat_map(|content| &content.parts)
+        .filter_map(|part| part.inline_data.as_ref())
+        .map(|blob| blob.data.0.len().div_ceil(3) * 4)
+        .sum();
+    let mut buffer = Vec::with_capacity(inline_bytes + 16 * 1024);
+    serde_json::to_writer(&mut buffer, body).map_err(|err| GeminiError::Rejected {
+        status: 0,
+        code: "SERIALIZE".into(),
+        message: err.to_string(),
+    })?;
+    Ok(buffer)
 }
 
 /// Sends a request; anything but a success status becomes a typed error from its body.

@@ -5,6 +5,7 @@
 //! (every field optional or defaulted, unknown fields ignored), because Google adds fields over
 //! time and a new field must never break a generation.
 
+use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -58,7 +59,40 @@ impl Part {
 #[serde(rename_all = "camelCase")]
 pub struct Blob {
     pub mime_type: String,
-    pub data: String,
+    pub data: Base64Bytes,
+}
+
+/// Bytes that travel as base64 text. Serialising encodes straight into the output, so a large
+/// image is not first copied into a base64 `String` (it is the client's biggest cost).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Base64Bytes(pub Bytes);
+
+impl std::fmt::Debug for Base64Bytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Base64Bytes({} bytes)", self.0.len())
+    }
+}
+
+impl Serialize for Base64Bytes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let engine = &base64::engine::general_purpose::STANDARD;
+        serializer.collect_str(&base64::display::Base64Display::new(&self.0, engine))
+    }
+}
+
+impl<'de> Deserialize<'de> for Base64Bytes {
+    /// Either alphabet, padded or not, as the service accepts.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use base64::Engine as _;
+        use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+        let text = String::deserialize(deserializer)?;
+        let trimmed = text.trim_end_matches('=');
+        STANDARD_NO_PAD
+            .decode(trimmed)
+            .or_else(|_| URL_SAFE_NO_PAD.decode(trimmed))
+            .map(|bytes| Self(Bytes::from(bytes)))
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// A reference to a file uploaded with the Files API.
