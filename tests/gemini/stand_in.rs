@@ -350,3 +350,25 @@ async fn latency_delays_but_does_not_change_answers() {
         .await
         .expect("generation");
 }
+
+/// Upload-route errors carry `X-Goog-Upload-Status` too: without it the SDKs re-send the
+/// chunk three times, sleeping 7 s.
+#[tokio::test]
+async fn upload_route_errors_carry_the_upload_status() {
+    let stand_in = stand_in().await;
+    let response = http()
+        .post(format!(
+            "{}/upload/v1beta/files?upload_id=nosuchsession&upload_protocol=resumable",
+            stand_in.base_url()
+        ))
+        .header("x-goog-upload-command", "upload, finalize")
+        .header("x-goog-upload-offset", "0")
+        .body("bytes")
+        .send()
+        .await
+        .expect("answer");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.headers()["x-goog-upload-status"], "final");
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["error"]["status"], "NOT_FOUND");
+}
