@@ -1,10 +1,13 @@
 //! Runs the subcommand the command line asked for.
 
+use std::time::Duration;
+
+use anyhow::Context;
 use clap::Parser;
 
 use crate::{
     config::{Cli, Command, LogFormat},
-    db, graphql,
+    db, gemini, graphql,
     startup::{Application, shutdown_signal},
     telemetry,
 };
@@ -13,7 +16,7 @@ pub async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Serve(args)) => serve(*args).await,
         Some(Command::Migrate(args)) => {
             telemetry::init(LogFormat::Text);
             std::fs::create_dir_all(&args.data_dir)?;
@@ -27,14 +30,33 @@ pub async fn run() -> anyhow::Result<()> {
             print!("{}", graphql::sdl());
             Ok(())
         }
-        Some(Command::GeminiStandIn(_args)) => {
-            anyhow::bail!("the Gemini stand-in is not built yet")
-        }
+        Some(Command::GeminiStandIn(args)) => stand_in(args).await,
     }
+}
+
+/// Runs the local Gemini stand-in until Ctrl-C / SIGTERM.
+async fn stand_in(args: crate::config::StandInArgs) -> anyhow::Result<()> {
+    telemetry::init(LogFormat::Text);
+    let shutdown = shutdown_signal();
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("could not listen on {}", args.listen))?;
+    let config = gemini::StandInConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        file_active_delay: Duration::from_millis(args.file_active_delay_ms),
+    };
+    tracing::info!(
+        address = %listener.local_addr()?,
+        "Gemini stand-in listening (a local imitation of Google's API, not the real service)"
+    );
+    gemini::stand_in::serve(listener, config, shutdown).await?;
+    Ok(())
 }
 
 async fn serve(args: crate::config::ServeArgs) -> anyhow::Result<()> {
     telemetry::init(args.log_format);
+    // Before anything can announce the server: a signal from then on shuts down gracefully.
+    let shutdown = shutdown_signal();
     let app = Application::build(args).await?;
-    app.run_until_stopped(shutdown_signal()).await
+    app.run_until_stopped(shutdown).await
 }

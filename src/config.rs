@@ -23,7 +23,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no command is given).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply the database migrations and exit.
     Migrate(DatabaseArgs),
     /// Print the GraphQL schema (SDL) that the server serves.
@@ -85,6 +85,16 @@ pub struct ServeArgs {
     )]
     pub gemini_model: String,
 
+    /// Images up to this size go to Gemini inline, in one request; larger ones through the
+    /// Files API (upload, wait until processed, generate, delete). Gemini takes requests up to
+    /// 100 MB, and base64 grows the bytes by a third.
+    #[arg(long, env = "VIDEOPROMPT_GEMINI_INLINE_LIMIT", default_value = "20MiB", value_parser = parse_byte_size)]
+    pub gemini_inline_limit: usize,
+
+    /// Longest wait for one Gemini request, its whole (streamed) answer included.
+    #[arg(long, env = "VIDEOPROMPT_GEMINI_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
+    pub gemini_timeout: Duration,
+
     /// Generations in flight per instance (they wait on the network, not on the CPU).
     #[arg(long, env = "VIDEOPROMPT_WORKERS", default_value_t = 16)]
     pub workers: usize,
@@ -140,6 +150,18 @@ pub struct StandInArgs {
         default_value = "127.0.0.1:8090"
     )]
     pub listen: SocketAddr,
+
+    /// Delay added before every answer, in milliseconds (to see loading states in the app).
+    #[arg(long, env = "VIDEOPROMPT_STAND_IN_LATENCY_MS", default_value_t = 0)]
+    pub latency_ms: u64,
+
+    /// How long an uploaded file stays PROCESSING before it turns ACTIVE, in milliseconds.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_STAND_IN_FILE_ACTIVE_DELAY_MS",
+        default_value_t = 300
+    )]
+    pub file_active_delay_ms: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
-//! issues tokens; `crypto` seals Gemini keys with the master key; `config` is the command line.
+//! issues tokens; `crypto` seals Gemini keys with the master key; `config` is the command line;
+//! `gemini` holds the Gemini client and the local stand-in that speaks its wire format.
 
 pub mod auth;
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod gemini;
 pub mod graphql;
 pub mod http;
 pub mod jobs;
