@@ -1,0 +1,148 @@
+//! The attempt itself: one record's image and choices sent to Gemini, its answer turned into an
+//! `Attempt` for the runner. Uses the streaming call, so the prompt can be shown as it grows.
+//!
+//! Failures are sorted here: a missing key or a refused request is final; an error reading
+//! the database or the image store is worth another try (the runner counts it against the
+//! attempts, so a lasting fault still ends `FAILED`).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use entity::{image, video_prompt};
+use futures_util::StreamExt;
+use sea_orm::EntityTrait;
+use tokio_util::sync::CancellationToken;
+
+use super::runner::{Attempt, Handler};
+use crate::{
+    domain::styles::{CameraStyle, FilmEffect},
+    error::AppError,
+    gemini::{GeminiClient, GenerationRequest, StreamEvent},
+    services::gemini_keys,
+    state::AppState,
+};
+
+/// Where an image's bytes come from (the object store, in the server).
+#[async_trait]
+pub trait ImageBytes: Send + Sync + 'static {
+    async fn load(&self, image: &image::Model) -> anyhow::Result<Bytes>;
+}
+
+/// Told of the prompt text while it is being written.
+pub trait Progress: Send + Sync + 'static {
+    fn prompt_so_far(&self, record: &video_prompt::Model, text: &str);
+}
+
+impl Progress for () {
+    fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
+}
+
+pub struct GeminiHandler {
+    pub state: AppState,
+    pub client: GeminiClient,
+    pub images: Arc<dyn ImageBytes>,
+    pub progress: Arc<dyn Progress>,
+}
+
+fn failed(code: &str, message: impl Into<String>) -> Attempt {
+    Attempt::Failed {
+        code: code.to_owned(),
+        message: message.into(),
+    }
+}
+
+fn retryable_internal(message: impl Into<String>) -> Attempt {
+    Attempt::Retryable {
+        code: "INTERNAL".into(),
+        message: message.into(),
+        retry_after: None,
+    }
+}
+
+#[async_trait]
+impl Handler for GeminiHandler {
+    async fn run(&self, job: &video_prompt::Model, cancel: CancellationToken) -> Attempt {
+        let key = match gemini_keys::load_key(&self.state, job.user_id).await {
+            Ok(key) => key,
+            Err(AppError::GeminiApiKeyMissing) => {
+                return failed(
+                    "GEMINI_API_KEY_MISSING",
+                    "No Gemini API key is stored for this account; set one with setGeminiApiKey.",
+                );
+            }
+            Err(err) => {
+                tracing::error!(id = %job.id, error = ?err, "loading the Gemini key failed");
+                return retryable_internal("The Gemini key could not be read.");
+            }
+        };
+        let (Some(camera_style), Some(film_effect)) = (
+            CameraStyle::parse(&job.camera_style),
+            FilmEffect::parse(&job.film_effect),
+        ) else {
+            return failed("INTERNAL", "The record holds an unknown style or effect.");
+        };
+        let image = match image::Entity::find_by_id(job.image_id)
+            .one(&self.state.db)
+            .await
+        {
+            Ok(Some(image)) => image,
+            Ok(None) => return failed("INTERNAL", "The image no longer exists."),
+            Err(err) => {
+                tracing::error!(id = %job.id, error = %err, "loading the image row failed");
+                return retryable_internal("The image could not be read.");
+            }
+        };
+        let bytes = match self.images.load(&image).await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                tracing::error!(id = %job.id, error = ?err, "loading the image bytes failed");
+                return retryable_internal("The image could not be read.");
+            }
+        };
+        let request = GenerationRequest {
+            image: bytes,
+            mime_type: image.mime_type.clone(),
+            camera_style,
+            film_effect,
+            notes: job.notes.clone(),
+        };
+
+        // Dropping the stream (on cancel) stops the call and deletes an uploaded file.
+        let mut stream = Box::pin(self.client.generate_stream(key, request));
+        loop {
+            let event = tokio::select! {
+                () = cancel.cancelled() => return Attempt::Aborted,
+                event = stream.next() => event,
+            };
+            match event {
+                Some(Ok(StreamEvent::Prompt(text))) => self.progress.prompt_so_far(job, &text),
+                Some(Ok(StreamEvent::Done(generation))) => {
+                    return Attempt::Completed {
+                        prompt: generation.prompt,
+                        details: serde_json::to_value(&generation.details)
+                            .unwrap_or(serde_json::Value::Null),
+                        model: generation.model_version,
+                        prompt_tokens: generation.prompt_tokens.and_then(|n| i32::try_from(n).ok()),
+                        output_tokens: generation.output_tokens.and_then(|n| i32::try_from(n).ok()),
+                    };
+                }
+                Some(Err(err)) if err.is_retryable() => {
+                    return Attempt::Retryable {
+                        code: err.failure_code().to_owned(),
+                        message: err.to_string(),
+                        retry_after: err.retry_after(),
+                    };
+                }
+                Some(Err(err)) => return failed(err.failure_code(), err.to_string()),
+                None => {
+                    return Attempt::Retryable {
+                        code: "GEMINI_UNAVAILABLE".into(),
+                        message: "The answer from Gemini broke off.".into(),
+                        retry_after: None,
+                    };
+                }
+            }
+        }
+    }
+}
