@@ -99,6 +99,25 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_WORKERS", default_value_t = 16)]
     pub workers: usize,
 
+    /// How long a worker's claim on a generation lasts without renewal; a record whose worker
+    /// died is taken up again after this.
+    #[arg(long, env = "VIDEOPROMPT_LEASE", default_value = "30s", value_parser = parse_duration)]
+    pub lease: Duration,
+
+    /// Tries per generation for temporary failures (429, 5xx, timeouts), the first included.
+    #[arg(long, env = "VIDEOPROMPT_MAX_ATTEMPTS", default_value_t = 4)]
+    pub max_attempts: u32,
+
+    /// Wait before the first retry; it doubles with each further one (with jitter, and never
+    /// shorter than the delay Gemini asks for).
+    #[arg(long, env = "VIDEOPROMPT_RETRY_BASE_DELAY", default_value = "500ms", value_parser = parse_duration)]
+    pub retry_base_delay: Duration,
+
+    /// On shutdown, how long generations in flight may finish before they are handed back to
+    /// the queue for another instance or the next start.
+    #[arg(long, env = "VIDEOPROMPT_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
+    pub shutdown_grace: Duration,
+
     /// How long a sign-in token stays valid (e.g. `30d`, `12h`).
     #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_duration)]
     pub token_ttl: Duration,

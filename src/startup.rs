@@ -14,8 +14,10 @@ use crate::{
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
     db,
+    events::EventHub,
     graphql::{self, Limits},
     http::{self, GraphqlEndpoint},
+    jobs::runner::Jobs,
     services::master_key_check,
     state::{AppState, Settings},
 };
@@ -47,6 +49,8 @@ impl Application {
             settings: Arc::new(Settings {
                 token_ttl: args.token_ttl,
             }),
+            jobs: Jobs::default(),
+            events: EventHub::default(),
         };
         let limits = Limits {
             max_depth: args.max_query_depth,

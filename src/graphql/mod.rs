@@ -7,16 +7,21 @@ pub mod ids;
 pub mod loaders;
 pub mod options;
 pub mod users;
+pub mod video_prompts;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 
 pub use error_codes::ErrorCodes;
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery, options::OptionsQuery);
+pub struct Query(
+    users::UserQuery,
+    video_prompts::VideoPromptQuery,
+    options::OptionsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation);
+pub struct Mutation(users::UserMutation, video_prompts::VideoPromptMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
