@@ -10,7 +10,8 @@
 //! ```
 //!
 //! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
-//! issues tokens; `crypto` seals Gemini keys with the master key; `config` is the command line.
+//! issues tokens; `crypto` seals Gemini keys with the master key; `images` checks uploaded files,
+//! stores their bytes and signs their URLs; `config` is the command line.
 
 pub mod auth;
 pub mod cli;
@@ -21,6 +22,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod http;
+pub mod images;
 pub mod services;
 pub mod startup;
 pub mod state;
