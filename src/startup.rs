@@ -15,8 +15,9 @@ use crate::{
     crypto::{MasterKey, Sealer},
     db,
     graphql::{self, Limits},
-    http::{self, GraphqlEndpoint},
-    services::master_key_check,
+    http::{self, GraphqlEndpoint, multipart::MultipartLimits},
+    images::{ImageStore, UrlSigner},
+    services::{master_key_check, url_signing_key},
     state::{AppState, Settings},
 };
 
@@ -34,18 +35,38 @@ impl Application {
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
         let master_key =
             MasterKey::load(args.master_key.as_ref(), data_dir, !db::is_postgres(&url))?;
-        let db = db::connect(&url, args.database.db_max_connections).await?;
+        let mut db = db::connect(&url, args.database.db_max_connections).await?;
+        let statements = db::StatementCounter::install(&mut db);
         db::migrate(&db).await?;
         let sealer = Sealer::new(&master_key);
         master_key_check::verify_or_record(&db, &sealer).await?;
         tracing::info!(database = db::backend_name(&db), url = %db::redact_url(&url), "database ready");
+        let images = ImageStore::open(args.object_store_url.as_deref(), data_dir)?;
+        if db::is_postgres(&url) && args.object_store_url.is_none() {
+            tracing::warn!(
+                "image bytes are kept in the data dir; several instances need a shared store \
+                 (--object-store-url)"
+            );
+        }
+        let signing_key =
+            url_signing_key::load_or_create(&db, &sealer, args.url_signing_key.as_ref()).await?;
+        let signer = UrlSigner::new(
+            signing_key,
+            args.image_url_ttl,
+            args.public_base_url.as_deref(),
+        );
 
         let state = AppState {
             db,
             sealer,
             passwords: PasswordHasher::new(args.password_hash_concurrency),
+            images,
+            signer,
+            statements,
             settings: Arc::new(Settings {
                 token_ttl: args.token_ttl,
+                upload_limit: args.upload_limit,
+                max_image_pixels: args.max_image_pixels,
             }),
         };
         let limits = Limits {
@@ -62,6 +83,12 @@ impl Application {
             schema,
             body_limit: args.body_limit,
             max_batch: args.max_batch.max(1),
+            uploads: MultipartLimits {
+                max_file_size: args.upload_limit,
+                max_files: args.upload_max_files.max(1),
+                max_request_size: args.upload_request_limit,
+                max_operations_size: args.body_limit,
+            },
         };
         let router = http::router(state.clone(), endpoint);
         let listener = TcpListener::bind(args.listen)

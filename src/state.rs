@@ -4,7 +4,12 @@ use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::PasswordHasher, crypto::Sealer};
+use crate::{
+    auth::PasswordHasher,
+    crypto::Sealer,
+    db::StatementCounter,
+    images::{ImageStore, UrlSigner},
+};
 
 /// Shared handles. Request-scoped identity never goes here (it travels in the request's data).
 #[derive(Clone)]
@@ -12,6 +17,12 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sealer: Sealer,
     pub passwords: PasswordHasher,
+    /// Where image bytes live.
+    pub images: ImageStore,
+    /// Signs and checks image URLs.
+    pub signer: UrlSigner,
+    /// SQL statements run so far (for tests and the benchmark's per-request count).
+    pub statements: StatementCounter,
     pub settings: Arc<Settings>,
 }
 
@@ -19,4 +30,8 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub token_ttl: Duration,
+    /// Largest accepted image file, in bytes.
+    pub upload_limit: usize,
+    /// Most pixels an accepted image may have.
+    pub max_image_pixels: u64,
 }

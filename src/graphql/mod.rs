@@ -1,9 +1,12 @@
 //! The GraphQL schema: one module per resource, merged here; resolvers stay thin (parse,
 //! authorise, call a service, map errors).
 
+pub mod collections;
+pub mod connection;
 pub mod context;
 mod error_codes;
 pub mod ids;
+pub mod images;
 pub mod loaders;
 pub mod options;
 pub mod users;
@@ -13,10 +16,19 @@ use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 pub use error_codes::ErrorCodes;
 
 #[derive(MergedObject, Default)]
-pub struct Query(users::UserQuery, options::OptionsQuery);
+pub struct Query(
+    users::UserQuery,
+    collections::CollectionQuery,
+    images::ImageQuery,
+    options::OptionsQuery,
+);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation);
+pub struct Mutation(
+    users::UserMutation,
+    collections::CollectionMutation,
+    images::ImageMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

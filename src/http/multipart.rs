@@ -1,0 +1,180 @@
+//! The GraphQL multipart request spec (`operations`, `map`, then the files) with real limits.
+//!
+//! async-graphql-axum's extractor reads multipart bodies without limits, and its
+//! `max_num_files` does not count files. This reader enforces, while the body streams in:
+//! the size of each file, the size of the request as a whole, the size of `operations` and
+//! `map`, and the number of files (the entries of `map`, known before any file arrives). A
+//! file is spooled to an anonymous temporary file as it arrives, so memory holds one chunk at a
+//! time, and nothing beyond a limit is ever read.
+
+use std::collections::HashMap;
+
+use async_graphql::{BatchRequest, UploadValue};
+use axum::body::Body;
+use tokio::io::AsyncWriteExt;
+
+/// The limits of one multipart request.
+#[derive(Debug, Clone, Copy)]
+pub struct MultipartLimits {
+    /// Largest single file, in bytes.
+    pub max_file_size: usize,
+    /// Most files (entries of `map`).
+    pub max_files: usize,
+    /// Largest request body as a whole, in bytes.
+    pub max_request_size: usize,
+    /// Largest `operations` (and `map`) field, in bytes.
+    pub max_operations_size: usize,
+}
+
+/// Why a multipart request was refused.
+#[derive(Debug)]
+pub enum MultipartError {
+    /// A limit was exceeded (413).
+    TooLarge(String),
+    /// The request does not follow the spec (400).
+    Invalid(String),
+    /// Spooling to a temporary file failed (500).
+    Internal(anyhow::Error),
+}
+
+impl From<multer::Error> for MultipartError {
+    fn from(err: multer::Error) -> Self {
+        match err {
+            multer::Error::FieldSizeExceeded { limit, field_name } => Self::TooLarge(format!(
+                "The multipart field `{}` is larger than the limit of {limit} bytes.",
+                field_name.unwrap_or_default()
+            )),
+            multer::Error::StreamSizeExceeded { limit } => Self::TooLarge(format!(
+                "The request body is larger than the limit of {limit} bytes."
+            )),
+            other => Self::Invalid(format!("The multipart body could not be read: {other}.")),
+        }
+    }
+}
+
+/// Reads a multipart body into a batch whose `Upload` variables hold the spooled files.
+pub async fn read_batch(
+    body: Body,
+    content_type: &str,
+    content_length: Option<u64>,
+    limits: MultipartLimits,
+) -> Result<BatchRequest, MultipartError> {
+    let boundary = multer::parse_boundary(content_type).map_err(|_| {
+        MultipartError::Invalid("The multipart Content-Type has no boundary.".into())
+    })?;
+    if content_length.is_some_and(|length| length > limits.max_request_size as u64) {
+        // Refused before reading a byte.
+        return Err(MultipartError::TooLarge(format!(
+            "The request body is larger than the limit of {} bytes.",
+            limits.max_request_size
+        )));
+    }
+    let size_limit = multer::SizeLimit::new()
+        .whole_stream(limits.max_request_size as u64)
+        .per_field(limits.max_file_size as u64)
+        .for_field("operations", limits.max_operations_size as u64)
+        .for_field("map", limits.max_operations_size as u64);
+    let mut multipart = multer::Multipart::with_constraints(
+        body.into_data_stream(),
+        boundary,
+        multer::Constraints::new().size_limit(size_limit),
+    );
+
+    // The spec's order: `operations`, then `map`, then the files.
+    let invalid = |message: &str| MultipartError::Invalid(message.to_owned());
+    let operations = multipart
+        .next_field()
+        .await?
+        .filter(|field| field.name() == Some("operations"))
+        .ok_or_else(|| invalid("The first multipart field must be `operations`."))?
+        .bytes()
+        .await?;
+    let mut batch: BatchRequest = serde_json::from_slice(&operations).map_err(|err| {
+        MultipartError::Invalid(format!("`operations` is not a GraphQL request in JSON: {err}"))
+    })?;
+    let map = multipart
+        .next_field()
+        .await?
+        .filter(|field| field.name() == Some("map"))
+        .ok_or_else(|| invalid("The second multipart field must be `map`."))?
+        .bytes()
+        .await?;
+    let mut map: HashMap<String, Vec<String>> = serde_json::from_slice(&map).map_err(|err| {
+        MultipartError::Invalid(format!(
+            "`map` is not a JSON object of field names to lists of variable paths: {err}"
+        ))
+    })?;
+    let paths: usize = map.values().map(Vec::len).sum();
+    if map.len() > limits.max_files || paths > limits.max_files {
+        return Err(MultipartError::TooLarge(format!(
+            "A request may carry at most {} files.",
+            limits.max_files
+        )));
+    }
+
+    while let Some(mut field) = multipart.next_field().await? {
+        let name = field.name().unwrap_or_default().to_owned();
+        let Some(paths) = map.remove(&name) else {
+            return Err(MultipartError::Invalid(format!(
+                "The multipart field `{name}` is not named in `map` (or comes twice)."
+            )));
+        };
+        let filename = field.file_name().unwrap_or_default().to_owned();
+        let content_type = field.content_type().map(ToString::to_string);
+        let spool = tokio::task::spawn_blocking(tempfile::tempfile)
+            .await
+            .map_err(|err| MultipartError::Internal(err.into()))?
+            .map_err(|err| MultipartError::Internal(err.into()))?;
+        let mut spool = tokio::fs::File::from_std(spool);
+        while let Some(chunk) = field.chunk().await? {
+            spool
+                .write_all(&chunk)
+                .await
+                .map_err(|err| MultipartError::Internal(err.into()))?;
+        }
+        spool
+            .flush()
+            .await
+            .map_err(|err| MultipartError::Internal(err.into()))?;
+        let mut file = spool.into_std().await;
+        std::io::Seek::rewind(&mut file).map_err(|err| MultipartError::Internal(err.into()))?;
+        let upload = UploadValue {
+            filename,
+            content_type,
+            content: file,
+        };
+        for path in paths {
+            let upload = upload
+                .try_clone()
+                .map_err(|err| MultipartError::Internal(err.into()))?;
+            attach(&mut batch, &path, upload)?;
+        }
+    }
+    if let Some(missing) = map.keys().next() {
+        return Err(MultipartError::Invalid(format!(
+            "`map` names the file field `{missing}`, but the request has no such field."
+        )));
+    }
+    Ok(batch)
+}
+
+/// Puts an upload where `path` points: `variables.file` in a single request, `0.variables.file`
+/// in a batch.
+fn attach(batch: &mut BatchRequest, path: &str, upload: UploadValue) -> Result<(), MultipartError> {
+    let bad_path = || {
+        MultipartError::Invalid(format!("`map` names the path `{path}`, which is not a variable."))
+    };
+    let (request, path) = match batch {
+        BatchRequest::Single(request) => (request, path),
+        BatchRequest::Batch(requests) => {
+            let (index, rest) = path.split_once('.').ok_or_else(bad_path)?;
+            let index: usize = index.parse().map_err(|_| bad_path())?;
+            (requests.get_mut(index).ok_or_else(bad_path)?, rest)
+        }
+    };
+    if !path.starts_with("variables.") {
+        return Err(bad_path());
+    }
+    request.set_upload(path, upload);
+    Ok(())
+}
