@@ -20,6 +20,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no command is given).
@@ -139,7 +141,11 @@ pub struct ServeArgs {
 
     /// Most pixels (width × height) an uploaded image may have; larger ones are refused from
     /// their header alone, before anything decodes them (decompression bombs).
-    #[arg(long, env = "VIDEOPROMPT_MAX_IMAGE_PIXELS", default_value_t = 100_000_000)]
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_MAX_IMAGE_PIXELS",
+        default_value_t = 100_000_000
+    )]
     pub max_image_pixels: u64,
 
     /// Where image bytes are stored: `file:///path` or `memory://` (tests only). Default: the

@@ -78,9 +78,11 @@ impl CollectionQuery {
         let Some(session) = ctx.caller() else {
             return Ok(None);
         };
-        Ok(collections::find_owned(&ctx.state().db, session.user_id, id)
-            .await?
-            .map(Collection))
+        Ok(
+            collections::find_owned(&ctx.state().db, session.user_id, id)
+                .await?
+                .map(Collection),
+        )
     }
 }
 
@@ -97,7 +99,12 @@ impl CollectionMutation {
     }
 
     /// Renames one of your collections.
-    async fn rename_collection(&self, ctx: &Context<'_>, id: ID, name: String) -> Result<Collection> {
+    async fn rename_collection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> Result<Collection> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
         let renamed = collections::rename(ctx.state(), session.user_id, id, &name).await?;

@@ -43,5 +43,8 @@ pub fn connection<Row, Node: async_graphql::OutputType>(
 /// so a query cannot ask for 100 × 100 × … objects under a small complexity figure.
 pub fn complexity(first: Option<i32>, child_complexity: usize) -> usize {
     let first = first.map_or(20, |n| n.clamp(0, 100)) as usize;
-    first.max(1).saturating_mul(child_complexity).saturating_add(1)
+    first
+        .max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
 }

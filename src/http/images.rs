@@ -62,7 +62,10 @@ pub async fn get(
     let not_modified = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').any(|tag| tag.trim() == etag || tag.trim() == "*"));
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
     if not_modified {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
@@ -77,7 +80,10 @@ pub async fn get(
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    common.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.mime_type()));
+    common.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(kind.mime_type()),
+    );
     common.insert(header::CONTENT_LENGTH, HeaderValue::from(image.byte_size));
     (StatusCode::OK, common, Body::from_stream(stream)).into_response()
 }

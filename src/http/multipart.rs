@@ -90,7 +90,9 @@ pub async fn read_batch(
         .bytes()
         .await?;
     let mut batch: BatchRequest = serde_json::from_slice(&operations).map_err(|err| {
-        MultipartError::Invalid(format!("`operations` is not a GraphQL request in JSON: {err}"))
+        MultipartError::Invalid(format!(
+            "`operations` is not a GraphQL request in JSON: {err}"
+        ))
     })?;
     let map = multipart
         .next_field()
@@ -162,7 +164,9 @@ pub async fn read_batch(
 /// in a batch.
 fn attach(batch: &mut BatchRequest, path: &str, upload: UploadValue) -> Result<(), MultipartError> {
     let bad_path = || {
-        MultipartError::Invalid(format!("`map` names the path `{path}`, which is not a variable."))
+        MultipartError::Invalid(format!(
+            "`map` names the path `{path}`, which is not a variable."
+        ))
     };
     let (request, path) = match batch {
         BatchRequest::Single(request) => (request, path),

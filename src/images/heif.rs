@@ -30,7 +30,9 @@ pub fn brand_kind(bytes: &[u8]) -> Brand {
         at += 4;
     }
     let has = |names: &[&[u8]]| brands.iter().any(|b| names.contains(b));
-    if has(&[b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs"]) {
+    if has(&[
+        b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs",
+    ]) {
         Brand::Heic
     } else if has(&[b"avif", b"avis"]) {
         Brand::Avif
@@ -57,11 +59,16 @@ fn read_box(bytes: &[u8], at: usize, limit: usize) -> Result<BoxHeader<'_>, Prob
         0 => (at + 8, (limit - at) as u64),
         1 => {
             let large = bytes.get(at + 8..at + 16).ok_or(ProbeError::Truncated)?;
-            (at + 16, u64::from_be_bytes(large.try_into().unwrap_or_default()))
+            (
+                at + 16,
+                u64::from_be_bytes(large.try_into().unwrap_or_default()),
+            )
         }
         size => (at + 8, size),
     };
-    let end = (at as u64).checked_add(size).ok_or(ProbeError::Malformed("a box is too large"))?;
+    let end = (at as u64)
+        .checked_add(size)
+        .ok_or(ProbeError::Malformed("a box is too large"))?;
     if size < (payload - at) as u64 {
         return Err(ProbeError::Malformed("a box is shorter than its header"));
     }
@@ -102,7 +109,9 @@ pub fn primary_size(
     let meta = top
         .iter()
         .find(|b| b.kind == b"meta")
-        .ok_or(ProbeError::Malformed("the HEIF file has no item information"))?;
+        .ok_or(ProbeError::Malformed(
+            "the HEIF file has no item information",
+        ))?;
     // `meta` is a full box: version and flags come first.
     let meta_boxes = children(bytes, meta.payload + 4, meta.end)?;
     let find = |boxes: &[BoxHeader<'_>], kind: &[u8]| boxes.iter().position(|b| b.kind == kind);
@@ -197,20 +206,30 @@ fn check_item_locations(
     let sizes2 = *bytes.get(p + 5).ok_or(MALFORMED_META)?;
     let (offset_size, length_size) = (usize::from(sizes >> 4), usize::from(sizes & 0xF));
     let base_offset_size = usize::from(sizes2 >> 4);
-    let index_size = if version >= 1 { usize::from(sizes2 & 0xF) } else { 0 };
+    let index_size = if version >= 1 {
+        usize::from(sizes2 & 0xF)
+    } else {
+        0
+    };
     let mut at = p + 6;
     let read_n = |at: &mut usize, n: usize| -> Result<u64, ProbeError> {
         if n > 8 || *at + n > iloc.end {
             return Err(MALFORMED_META);
         }
-        let value = bytes[*at..*at + n].iter().fold(0u64, |v, &b| (v << 8) | u64::from(b));
+        let value = bytes[*at..*at + n]
+            .iter()
+            .fold(0u64, |v, &b| (v << 8) | u64::from(b));
         *at += n;
         Ok(value)
     };
     let item_count = read_n(&mut at, if version < 2 { 2 } else { 4 })?;
     for _ in 0..item_count {
         read_n(&mut at, if version < 2 { 2 } else { 4 })?; // item id
-        let construction = if version >= 1 { read_n(&mut at, 2)? & 0xF } else { 0 };
+        let construction = if version >= 1 {
+            read_n(&mut at, 2)? & 0xF
+        } else {
+            0
+        };
         read_n(&mut at, 2)?; // data reference index
         let base = read_n(&mut at, base_offset_size)?;
         let extents = read_n(&mut at, 2)?;

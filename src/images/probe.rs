@@ -69,9 +69,13 @@ impl ProbeError {
                 "The file is {found}, which is not accepted: upload a {ACCEPTED_TYPES} image."
             ),
             Self::Unsupported(None) => {
-                format!("The file is not an image of an accepted type: upload a {ACCEPTED_TYPES} image.")
+                format!(
+                    "The file is not an image of an accepted type: upload a {ACCEPTED_TYPES} image."
+                )
             }
-            Self::Truncated => "The image file ends early (it is incomplete); upload it again.".into(),
+            Self::Truncated => {
+                "The image file ends early (it is incomplete); upload it again.".into()
+            }
             Self::Malformed(what) => format!("The image file is damaged: {what}."),
             Self::TooManyPixels {
                 width,
@@ -114,7 +118,9 @@ pub fn probe(bytes: &[u8], max_pixels: u64) -> Result<ProbedImage, ProbeError> {
             heif::Brand::Heic => ImageKind::Heic,
             heif::Brand::Heif => ImageKind::Heif,
             heif::Brand::Avif => return Err(ProbeError::Unsupported(Some("an AVIF image"))),
-            heif::Brand::Other => return Err(ProbeError::Unsupported(Some("a video or other media file"))),
+            heif::Brand::Other => {
+                return Err(ProbeError::Unsupported(Some("a video or other media file")));
+            }
         };
         let (width, height) = heif::primary_size(bytes, |w, h| check(kind, w, h).map(|_| ()))?;
         check(kind, width, height)
@@ -145,11 +151,16 @@ fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// PNG: the IHDR chunk first (size), then every chunk whole, up to IEND.
-fn png(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>) -> Result<ProbedImage, ProbeError> {
+fn png(
+    bytes: &[u8],
+    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
+) -> Result<ProbedImage, ProbeError> {
     let check: Check = &check;
     let ihdr = bytes.get(8..8 + 8 + 13).ok_or(ProbeError::Truncated)?;
     if be_u32(ihdr, 0) != Some(13) || &ihdr[4..8] != b"IHDR" {
-        return Err(ProbeError::Malformed("the PNG does not start with its header chunk"));
+        return Err(ProbeError::Malformed(
+            "the PNG does not start with its header chunk",
+        ));
     }
     let (width, height) = (be_u32(ihdr, 8).unwrap_or(0), be_u32(ihdr, 12).unwrap_or(0));
     // The size is checked before reading on: a bomb is refused on its header alone.
@@ -177,13 +188,18 @@ fn png(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, 
 }
 
 /// JPEG: segments up to a frame header (size), then the scans, up to the EOI marker.
-fn jpeg(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>) -> Result<ProbedImage, ProbeError> {
+fn jpeg(
+    bytes: &[u8],
+    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
+) -> Result<ProbedImage, ProbeError> {
     let mut image = None;
     let mut at = 2usize;
     loop {
         // A marker: 0xFF (possibly repeated as fill), then its code.
         if *bytes.get(at).ok_or(ProbeError::Truncated)? != 0xFF {
-            return Err(ProbeError::Malformed("a JPEG segment does not start with a marker"));
+            return Err(ProbeError::Malformed(
+                "a JPEG segment does not start with a marker",
+            ));
         }
         while bytes.get(at) == Some(&0xFF) {
             at += 1;
@@ -205,7 +221,8 @@ fn jpeg(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage,
         if end > bytes.len() {
             return Err(ProbeError::Truncated);
         }
-        let is_frame_header = matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
+        let is_frame_header =
+            matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
         if is_frame_header && image.is_none() {
             let height = be_u16(bytes, at + 3).ok_or(ProbeError::Truncated)?;
             let width = be_u16(bytes, at + 5).ok_or(ProbeError::Truncated)?;
@@ -214,7 +231,9 @@ fn jpeg(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage,
         at = end;
         if marker == 0xDA {
             if image.is_none() {
-                return Err(ProbeError::Malformed("the JPEG scan comes before its frame header"));
+                return Err(ProbeError::Malformed(
+                    "the JPEG scan comes before its frame header",
+                ));
             }
             // Entropy-coded data: runs until a marker other than stuffing (FF 00) or a restart.
             loop {
@@ -233,11 +252,18 @@ fn jpeg(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage,
 }
 
 fn memchr_ff(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes.get(from..)?.iter().position(|&b| b == 0xFF).map(|i| from + i)
+    bytes
+        .get(from..)?
+        .iter()
+        .position(|&b| b == 0xFF)
+        .map(|i| from + i)
 }
 
 /// WebP: a RIFF container whose chunks must all be there; size from VP8, VP8L or VP8X.
-fn webp(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>) -> Result<ProbedImage, ProbeError> {
+fn webp(
+    bytes: &[u8],
+    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
+) -> Result<ProbedImage, ProbeError> {
     let total = le_u32(bytes, 4).ok_or(ProbeError::Truncated)? as usize + 8;
     if total > bytes.len() {
         return Err(ProbeError::Truncated);
@@ -249,7 +275,9 @@ fn webp(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage,
     while at < total {
         let fourcc = bytes.get(at..at + 4).ok_or(ProbeError::Truncated)?;
         let size = le_u32(bytes, at + 4).ok_or(ProbeError::Truncated)? as usize;
-        let data = bytes.get(at + 8..at + 8 + size).ok_or(ProbeError::Truncated)?;
+        let data = bytes
+            .get(at + 8..at + 8 + size)
+            .ok_or(ProbeError::Truncated)?;
         let size_of = |w: Option<u32>, h: Option<u32>| match (w, h) {
             (Some(w), Some(h)) => Ok((w, h)),
             _ => Err(ProbeError::Malformed("a WebP header is too short")),
@@ -276,9 +304,14 @@ fn webp(bytes: &[u8], check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage,
                 if data.first() != Some(&0x2F) {
                     return Err(ProbeError::Malformed("the lossless WebP has no signature"));
                 }
-                let bits = le_u32(data, 1).ok_or(ProbeError::Malformed("a WebP header is too short"))?;
+                let bits =
+                    le_u32(data, 1).ok_or(ProbeError::Malformed("a WebP header is too short"))?;
                 if first {
-                    image = Some(check(ImageKind::WebP, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1)?);
+                    image = Some(check(
+                        ImageKind::WebP,
+                        (bits & 0x3FFF) + 1,
+                        ((bits >> 14) & 0x3FFF) + 1,
+                    )?);
                 }
                 seen_frame = true;
             }
@@ -325,7 +358,12 @@ mod tests {
     #[test]
     fn garbage_and_short_inputs_never_panic() {
         for len in 0..64 {
-            for prefix in [&PNG_SIGNATURE[..], &[0xFF, 0xD8, 0xFF], b"RIFF\x10\0\0\0WEBP", b"\0\0\0\x18ftypheic"] {
+            for prefix in [
+                PNG_SIGNATURE,
+                &[0xFF, 0xD8, 0xFF],
+                b"RIFF\x10\0\0\0WEBP",
+                b"\0\0\0\x18ftypheic",
+            ] {
                 let mut bytes = prefix.to_vec();
                 bytes.extend(std::iter::repeat_n(0xFFu8, len));
                 let _ = probe(&bytes, LIMIT);
@@ -354,10 +392,17 @@ mod tests {
         chunk(&mut png, b"IEND", &[]);
         assert_eq!(
             probe(&png, LIMIT),
-            Ok(ProbedImage { kind: ImageKind::Png, width: 3, height: 2 })
+            Ok(ProbedImage {
+                kind: ImageKind::Png,
+                width: 3,
+                height: 2
+            })
         );
         assert_eq!(probe(&without_end, LIMIT), Err(ProbeError::Truncated));
-        assert!(matches!(probe(&png, 5), Err(ProbeError::TooManyPixels { .. })));
+        assert!(matches!(
+            probe(&png, 5),
+            Err(ProbeError::TooManyPixels { .. })
+        ));
     }
 }
 
@@ -366,7 +411,10 @@ mod fixture_tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let path = format!("{}/tests/fixtures/images/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/fixtures/images/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(path).unwrap()
     }
 
@@ -381,30 +429,62 @@ mod fixture_tests {
         ] {
             assert_eq!(
                 probe(&fixture(name), limit),
-                Ok(ProbedImage { kind, width: 640, height: 428 }),
+                Ok(ProbedImage {
+                    kind,
+                    width: 640,
+                    height: 428
+                }),
                 "{name}"
             );
         }
         assert_eq!(
             probe(&fixture("tiny.png"), limit),
-            Ok(ProbedImage { kind: ImageKind::Png, width: 1, height: 1 })
+            Ok(ProbedImage {
+                kind: ImageKind::Png,
+                width: 1,
+                height: 1
+            })
         );
-        assert_eq!(probe(&fixture("truncated.png"), limit), Err(ProbeError::Truncated));
+        assert_eq!(
+            probe(&fixture("truncated.png"), limit),
+            Err(ProbeError::Truncated)
+        );
         assert!(matches!(
             probe(&fixture("huge-dimensions.png"), limit),
-            Err(ProbeError::TooManyPixels { width: 100_000, height: 100_000, .. })
+            Err(ProbeError::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+                ..
+            })
         ));
-        assert_eq!(probe(&fixture("not-an-image.png"), limit), Err(ProbeError::Unsupported(None)));
-        assert_eq!(probe(&fixture("animated.gif"), limit), Err(ProbeError::Unsupported(Some("a GIF image"))));
-        assert_eq!(probe(&fixture("vector.svg"), limit), Err(ProbeError::Unsupported(Some("an SVG image"))));
+        assert_eq!(
+            probe(&fixture("not-an-image.png"), limit),
+            Err(ProbeError::Unsupported(None))
+        );
+        assert_eq!(
+            probe(&fixture("animated.gif"), limit),
+            Err(ProbeError::Unsupported(Some("a GIF image")))
+        );
+        assert_eq!(
+            probe(&fixture("vector.svg"), limit),
+            Err(ProbeError::Unsupported(Some("an SVG image")))
+        );
     }
 
     #[test]
     fn every_cut_of_a_good_file_is_refused() {
-        for name in ["landscape.png", "landscape.jpg", "landscape.webp", "landscape.heic"] {
+        for name in [
+            "landscape.png",
+            "landscape.jpg",
+            "landscape.webp",
+            "landscape.heic",
+        ] {
             let bytes = fixture(name);
             for cut in (0..bytes.len()).step_by(7) {
-                assert!(probe(&bytes[..cut], 100_000_000).is_err(), "{name} cut at {cut} passed");
+                assert!(
+                    probe(&bytes[..cut], 100_000_000).is_err(),
+                    "{name} cut at {cut} passed"
+                );
             }
         }
     }

@@ -48,13 +48,18 @@ impl UrlSigner {
         Self {
             key,
             ttl,
-            base_url: base_url.unwrap_or_default().trim_end_matches('/').to_owned(),
+            base_url: base_url
+                .unwrap_or_default()
+                .trim_end_matches('/')
+                .to_owned(),
         }
     }
 
     /// The URL for an image, valid for at least the configured lifetime from `now`.
     pub fn url(&self, image_id: Uuid, now: i64) -> String {
-        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 4).max(1);
+        let ttl = i64::try_from(self.ttl.as_secs())
+            .unwrap_or(i64::MAX / 4)
+            .max(1);
         // A step of a tenth of the lifetime (at most 5 minutes): the URL stays stable that long.
         let step = (ttl / 10).clamp(1, 300);
         let expires = (now.saturating_add(ttl) + step - 1) / step * step;
@@ -124,17 +129,34 @@ mod tests {
         assert!(exp >= 1_000_000 + 3600);
         assert!(signer.verify(id, exp, &sig, 1_000_000).is_ok());
         assert_eq!(signer.verify(id, exp, &sig, exp), Err(UrlRefused::Expired));
-        assert_eq!(signer.verify(Uuid::now_v7(), exp, &sig, 0), Err(UrlRefused::BadSignature));
-        assert_eq!(signer.verify(id, exp + 1, &sig, 0), Err(UrlRefused::BadSignature));
+        assert_eq!(
+            signer.verify(Uuid::now_v7(), exp, &sig, 0),
+            Err(UrlRefused::BadSignature)
+        );
+        assert_eq!(
+            signer.verify(id, exp + 1, &sig, 0),
+            Err(UrlRefused::BadSignature)
+        );
         let other = UrlSigner::new([8; 32], Duration::from_secs(3600), None);
-        assert_eq!(other.verify(id, exp, &sig, 0), Err(UrlRefused::BadSignature));
+        assert_eq!(
+            other.verify(id, exp, &sig, 0),
+            Err(UrlRefused::BadSignature)
+        );
         // Stable within a step: the browser's cache keeps working.
         assert_eq!(signer.url(id, 1_000_000), signer.url(id, 1_000_001));
     }
 
     #[test]
     fn a_public_base_url_makes_them_absolute() {
-        let signer = UrlSigner::new([7; 32], Duration::from_secs(60), Some("https://vp.example/"));
-        assert!(signer.url(Uuid::nil(), 0).starts_with("https://vp.example/images/"));
+        let signer = UrlSigner::new(
+            [7; 32],
+            Duration::from_secs(60),
+            Some("https://vp.example/"),
+        );
+        assert!(
+            signer
+                .url(Uuid::nil(), 0)
+                .starts_with("https://vp.example/images/")
+        );
     }
 }

@@ -83,7 +83,11 @@ impl ImageStore {
     /// Stores `bytes` under `key`, atomically (a reader never sees half a file).
     pub async fn put(&self, key: &str, bytes: Bytes) -> anyhow::Result<()> {
         self.store
-            .put_opts(&self.location(key), PutPayload::from(bytes), PutOptions::default())
+            .put_opts(
+                &self.location(key),
+                PutPayload::from(bytes),
+                PutOptions::default(),
+            )
             .await
             .with_context(|| format!("could not store image bytes under {key}"))?;
         Ok(())
@@ -94,10 +98,16 @@ impl ImageStore {
         &self,
         key: &str,
     ) -> anyhow::Result<Option<impl Stream<Item = anyhow::Result<Bytes>> + Send + 'static>> {
-        match self.store.get_opts(&self.location(key), GetOptions::default()).await {
+        match self
+            .store
+            .get_opts(&self.location(key), GetOptions::default())
+            .await
+        {
             Ok(found) => Ok(Some(found.into_stream().map_err(anyhow::Error::from))),
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(err) => Err(anyhow::Error::from(err).context(format!("could not read image bytes {key}"))),
+            Err(err) => {
+                Err(anyhow::Error::from(err).context(format!("could not read image bytes {key}")))
+            }
         }
     }
 
@@ -120,7 +130,8 @@ impl ImageStore {
             match result {
                 Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
                 Err(err) => {
-                    return Err(anyhow::Error::from(err).context(format!("could not delete image bytes {key}")));
+                    return Err(anyhow::Error::from(err)
+                        .context(format!("could not delete image bytes {key}")));
                 }
             }
         }

@@ -24,7 +24,9 @@ pub fn normalize_name(name: &str) -> AppResult<String> {
     if chars == 0 || chars > MAX_NAME_CHARS || name.chars().any(char::is_control) {
         return Err(AppError::invalid(
             "name",
-            format!("A collection name has 1 to {MAX_NAME_CHARS} characters (no control characters)."),
+            format!(
+                "A collection name has 1 to {MAX_NAME_CHARS} characters (no control characters)."
+            ),
         ));
     }
     Ok(name.to_owned())
@@ -125,16 +127,23 @@ pub async fn list_for_owner(
     if page.first == 0 {
         // Still answers whether there is anything to page through.
         let any = list_query(user_id, page).limit(1).all(db).await?;
-        return Ok(Page { items: Vec::new(), has_next_page: !any.is_empty() });
+        return Ok(Page {
+            items: Vec::new(),
+            has_next_page: !any.is_empty(),
+        });
     }
-    let rows = list_query(user_id, page).limit(page.first + 1).all(db).await?;
+    let rows = list_query(user_id, page)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
     Ok(Page::from_rows(rows, page.first))
 }
 
 fn list_query(user_id: Uuid, page: PageRequest) -> sea_orm::Select<collection::Entity> {
     let mut query = collection::Entity::find().filter(collection::Column::UserId.eq(user_id));
     if let Some(after) = page.after {
-        query = query.filter(after.older_than(collection::Column::CreatedAt, collection::Column::Id));
+        query =
+            query.filter(after.older_than(collection::Column::CreatedAt, collection::Column::Id));
     }
     query
         .order_by_desc(collection::Column::CreatedAt)
@@ -142,10 +151,7 @@ fn list_query(user_id: Uuid, page: PageRequest) -> sea_orm::Select<collection::E
 }
 
 /// Collections by id, whoever owns them (for `Image.collection`, reached through an owned image).
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> AppResult<Vec<collection::Model>> {
+pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult<Vec<collection::Model>> {
     Ok(collection::Entity::find()
         .filter(collection::Column::Id.is_in(ids.iter().copied()))
         .all(db)

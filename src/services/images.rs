@@ -99,7 +99,9 @@ struct Checked {
 
 fn inspect(file: std::fs::File, limit: usize, max_pixels: u64) -> AppResult<Checked> {
     let too_large = || {
-        AppError::PayloadTooLarge(format!("The file is larger than the limit of {limit} bytes."))
+        AppError::PayloadTooLarge(format!(
+            "The file is larger than the limit of {limit} bytes."
+        ))
     };
     let length = file
         .metadata()
@@ -127,10 +129,12 @@ fn inspect(file: std::fs::File, limit: usize, max_pixels: u64) -> AppResult<Chec
 
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Where an image's bytes go: spread over 256 folders by the id's random tail, so no single
@@ -191,7 +195,10 @@ pub async fn find_owned(
 }
 
 /// Any image by id: for the signed image route, where the signature is the authorisation.
-pub async fn find_for_serving(db: &impl ConnectionTrait, id: Uuid) -> AppResult<Option<image::Model>> {
+pub async fn find_for_serving(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<image::Model>> {
     Ok(image::Entity::find_by_id(id).one(db).await?)
 }
 
@@ -224,7 +231,10 @@ pub async fn pages_by_collection(
         .and_where(Expr::col(Alias::new("row_in_collection")).lte(page.first + 1))
         .to_owned();
     let statement = db.get_database_backend().build(&outer);
-    let rows = image::Entity::find().from_raw_sql(statement).all(db).await?;
+    let rows = image::Entity::find()
+        .from_raw_sql(statement)
+        .all(db)
+        .await?;
 
     let mut grouped: HashMap<Uuid, Vec<image::Model>> =
         collection_ids.iter().map(|id| (*id, Vec::new())).collect();
@@ -234,7 +244,7 @@ pub async fn pages_by_collection(
     Ok(grouped
         .into_iter()
         .map(|(id, mut rows)| {
-            rows.sort_by(|a, b| (b.created_at, b.id).cmp(&(a.created_at, a.id)));
+            rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
             (id, Page::from_rows(rows, page.first))
         })
         .collect())

@@ -51,13 +51,11 @@ impl Cursor {
         created_at: impl ColumnTrait + IntoColumnRef,
         id: impl ColumnTrait + IntoColumnRef,
     ) -> Condition {
-        Condition::any()
-            .add(created_at.lt(self.created_at))
-            .add(
-                Condition::all()
-                    .add(created_at.eq(self.created_at))
-                    .add(id.lt(self.id)),
-            )
+        Condition::any().add(created_at.lt(self.created_at)).add(
+            Condition::all()
+                .add(created_at.eq(self.created_at))
+                .add(id.lt(self.id)),
+        )
     }
 }
 
@@ -130,7 +128,13 @@ mod tests {
         assert_eq!(PageRequest::new(None, None).unwrap().first, 20);
         assert_eq!(PageRequest::new(Some(500), None).unwrap().first, 100);
         assert_eq!(PageRequest::new(Some(0), None).unwrap().first, 0);
-        assert_eq!(PageRequest::new(Some(-1), None).unwrap_err().code(), "BAD_USER_INPUT");
-        assert_eq!(PageRequest::new(None, Some("nope")).unwrap_err().code(), "BAD_USER_INPUT");
+        assert_eq!(
+            PageRequest::new(Some(-1), None).unwrap_err().code(),
+            "BAD_USER_INPUT"
+        );
+        assert_eq!(
+            PageRequest::new(None, Some("nope")).unwrap_err().code(),
+            "BAD_USER_INPUT"
+        );
     }
 }

@@ -5,7 +5,11 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod collections;
 mod gemini_key;
 mod http_spec;
+mod image_urls;
 mod pickers;
 mod schema_file;
+mod upload_client;
+mod uploads;
