@@ -148,8 +148,10 @@ pub struct ServeArgs {
     )]
     pub max_image_pixels: u64,
 
-    /// Where image bytes are stored: `file:///path` or `memory://` (tests only). Default: the
-    /// data dir's `images` folder. Several instances must share one store.
+    /// Where image bytes are stored: `s3://bucket/prefix`, `gs://bucket/prefix`,
+    /// `az://container/prefix` (credentials from the usual AWS_*, GOOGLE_*, AZURE_* variables),
+    /// `file:///path`, or `memory://` (tests only). Default: the data dir's `images` folder.
+    /// Several instances must share one store.
     #[arg(long, env = "VIDEOPROMPT_OBJECT_STORE_URL")]
     pub object_store_url: Option<String>,
 

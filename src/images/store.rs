@@ -1,10 +1,13 @@
 //! Where image bytes live: an `object_store` store, a folder under the data dir by default.
 //!
-//! `--object-store-url` points elsewhere: `file:///shared/images` (a folder several instances
-//! mount) or `memory://` (tests; lost on exit). This build enables object_store's local file
-//! system only, which keeps the build lean; S3, GCS and Azure are one feature flag away
-//! (`aws`/`gcp`/`azure` on the `object_store` dependency) and `parse_url_opts` then accepts
-//! their URLs, taking credentials from `AWS_*`, `GOOGLE_*` and `AZURE_*` environment variables.
+//! `--object-store-url` points elsewhere: `s3://bucket/prefix`, `gs://bucket/prefix`,
+//! `az://container/prefix` (or the providers' https URLs), `file:///shared/images` (a folder
+//! several instances mount), or `memory://` (tests; lost on exit). Credentials and settings for
+//! the clouds come from the usual `AWS_*`, `GOOGLE_*` and `AZURE_*` environment variables.
+//!
+//! object_store's cloud support is built from its `*-base` features with `ring` and our own
+//! reqwest rather than its `aws`/`gcp`/`azure` features, which would compile aws-lc-rs (a C
+//! library) for nothing: this adds three small crates to the build.
 
 use std::{path::Path as FsPath, sync::Arc};
 
@@ -56,8 +59,12 @@ impl ImageStore {
                 .any(|p| lower.starts_with(p))
                 .then_some((lower, value))
         });
+        if !matches!(parsed.scheme(), "file" | "memory") {
+            // reqwest is built without a TLS crypto provider of its own; the process uses ring.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
         let (store, prefix) = object_store::parse_url_opts(&parsed, options)
-            .with_context(|| format!("could not open the object store at `{url}` (this build supports file:// and memory://)"))?;
+            .with_context(|| format!("could not open the object store at `{url}`"))?;
         Ok(Self {
             store: Arc::from(store),
             prefix,
@@ -141,5 +148,45 @@ impl ImageStore {
     /// Whether anything is stored under `key`.
     pub async fn exists(&self, key: &str) -> anyhow::Result<bool> {
         Ok(self.get(key).await?.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn bytes_round_trip_and_deleting_twice_is_fine() {
+        let store = ImageStore::in_memory();
+        store
+            .put("ab/one", Bytes::from_static(b"png"))
+            .await
+            .unwrap();
+        assert_eq!(
+            store.read("ab/one").await.unwrap().unwrap().as_ref(),
+            b"png"
+        );
+        store.delete("ab/one").await.unwrap();
+        store.delete("ab/one").await.unwrap();
+        assert!(store.read("ab/one").await.unwrap().is_none());
+    }
+
+    #[test]
+    fn cloud_urls_are_understood_without_touching_the_network() {
+        let dir = tempfile::tempdir().unwrap();
+        for url in [
+            "s3://bucket/images",
+            "gs://bucket/images",
+            "https://account.blob.core.windows.net/container/images",
+            "memory://",
+        ] {
+            ImageStore::open(Some(url), dir.path()).unwrap_or_else(|err| panic!("{url}: {err:#}"));
+        }
+        let folder = dir.path().join("shared");
+        let url = format!("file://{}", folder.display());
+        ImageStore::open(Some(&url), dir.path()).unwrap();
+        assert!(folder.is_dir());
+        assert!(ImageStore::open(Some("not a url"), dir.path()).is_err());
+        assert!(ImageStore::open(Some("ftp://example.com/x"), dir.path()).is_err());
     }
 }
