@@ -251,3 +251,89 @@ fn check_item_locations(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boxed(kind: &[u8], payload: &[u8]) -> Vec<u8> {
+        let mut out = ((payload.len() + 8) as u32).to_be_bytes().to_vec();
+        out.extend(kind);
+        out.extend(payload);
+        out
+    }
+
+    fn full(kind: &[u8], version: u8, payload: &[u8]) -> Vec<u8> {
+        let mut body = vec![version, 0, 0, 0];
+        body.extend(payload);
+        boxed(kind, &body)
+    }
+
+    fn ispe(width: u32, height: u32) -> Vec<u8> {
+        let mut payload = width.to_be_bytes().to_vec();
+        payload.extend(height.to_be_bytes());
+        full(b"ispe", 0, &payload)
+    }
+
+    /// A grid image (item 1, 1200 × 800) made of a tile (item 2) whose `ispe` is larger
+    /// (2048 × 2048) and listed first; its data lies at `data_offset` for `data_length` bytes.
+    fn grid_heif(data_length: u32, mdat_payload: usize) -> Vec<u8> {
+        let ftyp = boxed(b"ftyp", b"heic\0\0\0\0mif1heic");
+        let pitm = full(b"pitm", 0, &1u16.to_be_bytes());
+        let ipco = boxed(b"ipco", &[ispe(2048, 2048), ispe(1200, 800)].concat());
+        // item 1 → property 2; item 2 → property 1 (7-bit indices, version 0).
+        let mut ipma_payload = 2u32.to_be_bytes().to_vec();
+        ipma_payload.extend([0, 1, 1, 0x82]);
+        ipma_payload.extend([0, 2, 1, 0x81]);
+        let ipma = full(b"ipma", 0, &ipma_payload);
+        let iprp = boxed(b"iprp", &[ipco, ipma].concat());
+        let iloc_len = 12 + 4 + 14;
+        let meta_len = 12 + pitm.len() + iprp.len() + iloc_len;
+        let data_offset = (ftyp.len() + meta_len + 8) as u32;
+        // version 0; offset and length 4 bytes, no base offset; one item with one extent.
+        let mut iloc_payload = vec![0x44, 0x00];
+        iloc_payload.extend(1u16.to_be_bytes());
+        iloc_payload.extend(2u16.to_be_bytes()); // item 2 (the tile)
+        iloc_payload.extend(0u16.to_be_bytes()); // data reference
+        iloc_payload.extend(1u16.to_be_bytes()); // one extent
+        iloc_payload.extend(data_offset.to_be_bytes());
+        iloc_payload.extend(data_length.to_be_bytes());
+        let iloc = full(b"iloc", 0, &iloc_payload);
+        assert_eq!(iloc.len(), iloc_len);
+        let meta = full(b"meta", 0, &[pitm, iprp, iloc].concat());
+        assert_eq!(meta.len(), meta_len);
+        let mdat = boxed(b"mdat", &vec![0u8; mdat_payload]);
+        [ftyp, meta, mdat].concat()
+    }
+
+    #[test]
+    fn the_primary_items_size_wins_over_a_larger_tile() {
+        let file = grid_heif(16, 16);
+        assert!(matches!(brand_kind(&file), Brand::Heic));
+        assert_eq!(primary_size(&file, |_, _| Ok(())), Ok((1200, 800)));
+    }
+
+    #[test]
+    fn item_data_beyond_the_end_of_the_file_is_truncation() {
+        // The extent claims 64 bytes, the mdat holds 16 (and ends the file).
+        let file = grid_heif(64, 16);
+        assert_eq!(
+            primary_size(&file, |_, _| Ok(())),
+            Err(ProbeError::Truncated)
+        );
+    }
+
+    #[test]
+    fn the_pixel_check_runs_before_the_item_locations() {
+        let file = grid_heif(64, 16);
+        let refused = ProbeError::TooManyPixels {
+            width: 1200,
+            height: 800,
+            limit: 1,
+        };
+        assert_eq!(
+            primary_size(&file, |_, _| Err(refused.clone())),
+            Err(refused.clone())
+        );
+    }
+}

@@ -248,3 +248,68 @@ mod limits {
         }
     }
 }
+
+/// Sends a chunked multipart request whose file runs past the limit and never ends; the answer
+/// must come anyway, so the limit is enforced while the body streams, not after reading it.
+async fn an_endless_upload_is_cut_off_at_the_limit(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let (token, _) = app.register("stream@example.de").await;
+    let collection = create_collection(&app, &token, "Strom").await;
+    let boundary = "----videoprompt-test";
+    let operations =
+        json!({ "query": UPLOAD, "variables": { "collectionId": collection, "file": null } });
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"operations\"\r\n\r\n{operations}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"map\"\r\n\r\n{{\"0\":[\"variables.file\"]}}\r\n\
+         --{boundary}\r\nContent-Disposition: form-data; name=\"0\"; filename=\"endless.png\"\r\n\
+         Content-Type: image/png\r\n\r\n"
+    );
+    let mut stream = tokio::net::TcpStream::connect(app.addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        app.addr
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let chunk = |data: &[u8]| {
+        let mut out = format!("{:x}\r\n", data.len()).into_bytes();
+        out.extend(data);
+        out.extend(b"\r\n");
+        out
+    };
+    stream.write_all(&chunk(head.as_bytes())).await.unwrap();
+    // 32 KiB of file data against a 4 KiB limit, and then nothing: no end of the body.
+    for _ in 0..8 {
+        stream.write_all(&chunk(&[0u8; 4096])).await.unwrap();
+    }
+    let mut response = vec![0u8; 4096];
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        stream.read(&mut response),
+    )
+    .await
+    .expect("the server waited for the rest of an over-limit body")
+    .unwrap();
+    let response = String::from_utf8_lossy(&response[..read]);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+    assert!(response.contains("PAYLOAD_TOO_LARGE"), "{response}");
+    assert_nothing_stored(&app).await;
+}
+
+mod streaming_limit {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        an_endless_upload_is_cut_off_at_the_limit(spawn_small(Backend::Sqlite).await.unwrap())
+            .await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(app) = spawn_small(Backend::Postgres).await {
+            an_endless_upload_is_cut_off_at_the_limit(app).await;
+        }
+    }
+}
