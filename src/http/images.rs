@@ -15,9 +15,11 @@ use uuid::Uuid;
 
 use crate::{images::probe::ImageKind, services::images, state::AppState};
 
+/// Read as plain strings: a malformed value must get the same bare 403 as a wrong one, not the
+/// query extractor's descriptive 400.
 #[derive(serde::Deserialize)]
 pub struct SignedParams {
-    exp: Option<i64>,
+    exp: Option<String>,
     sig: Option<String>,
 }
 
@@ -27,7 +29,8 @@ pub async fn get(
     Query(params): Query<SignedParams>,
     headers: HeaderMap,
 ) -> Response {
-    let (Ok(id), Some(expires), Some(signature)) = (Uuid::parse_str(&id), params.exp, params.sig)
+    let expires = params.exp.and_then(|exp| exp.parse::<i64>().ok());
+    let (Ok(id), Some(expires), Some(signature)) = (Uuid::parse_str(&id), expires, params.sig)
     else {
         return StatusCode::FORBIDDEN.into_response();
     };

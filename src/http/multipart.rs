@@ -127,7 +127,10 @@ pub async fn read_batch(
             .await
             .map_err(|err| MultipartError::Internal(err.into()))?
             .map_err(|err| MultipartError::Internal(err.into()))?;
-        let mut spool = tokio::fs::File::from_std(spool);
+        // Buffered: each write to a tokio file is a trip to the blocking pool, and multipart
+        // chunks are small.
+        let mut spool =
+            tokio::io::BufWriter::with_capacity(256 * 1024, tokio::fs::File::from_std(spool));
         while let Some(chunk) = field.chunk().await? {
             spool
                 .write_all(&chunk)
@@ -138,7 +141,7 @@ pub async fn read_batch(
             .flush()
             .await
             .map_err(|err| MultipartError::Internal(err.into()))?;
-        let mut file = spool.into_std().await;
+        let mut file = spool.into_inner().into_std().await;
         std::io::Seek::rewind(&mut file).map_err(|err| MultipartError::Internal(err.into()))?;
         let upload = UploadValue {
             filename,

@@ -144,11 +144,6 @@ impl ImageStore {
         }
         Ok(())
     }
-
-    /// Whether anything is stored under `key`.
-    pub async fn exists(&self, key: &str) -> anyhow::Result<bool> {
-        Ok(self.get(key).await?.is_some())
-    }
 }
 
 #[cfg(test)]

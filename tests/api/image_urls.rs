@@ -77,6 +77,7 @@ both_backends! {
             url.replace(first["id"].as_str().unwrap(), other_id),
             url.split('?').next().unwrap().to_owned(),
             with_param(&url, "sig", "%%%"),
+            with_param(&url, "exp", "soon"),
             format!("/images/not-a-uuid?exp={exp}&sig={sig}"),
         ];
         for bad in tampered {
