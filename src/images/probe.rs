@@ -108,11 +108,11 @@ pub fn probe(bytes: &[u8], max_pixels: u64) -> Result<ProbedImage, ProbeError> {
         })
     };
     if bytes.starts_with(PNG_SIGNATURE) {
-        png(bytes, check)
+        png(bytes, &check)
     } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        jpeg(bytes, check)
+        jpeg(bytes, &check)
     } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        webp(bytes, check)
+        webp(bytes, &check)
     } else if bytes.get(4..8) == Some(b"ftyp") {
         let kind = match heif::brand_kind(bytes) {
             heif::Brand::Heic => ImageKind::Heic,
@@ -131,6 +131,7 @@ pub fn probe(bytes: &[u8], max_pixels: u64) -> Result<ProbedImage, ProbeError> {
 
 const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
+/// Checks a size the header named (zero, pixel limit) and makes the result.
 type Check<'a> = &'a dyn Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>;
 
 pub(super) fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
@@ -151,11 +152,7 @@ fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
 }
 
 /// PNG: the IHDR chunk first (size), then every chunk whole, up to IEND.
-fn png(
-    bytes: &[u8],
-    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
-) -> Result<ProbedImage, ProbeError> {
-    let check: Check = &check;
+fn png(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
     let ihdr = bytes.get(8..8 + 8 + 13).ok_or(ProbeError::Truncated)?;
     if be_u32(ihdr, 0) != Some(13) || &ihdr[4..8] != b"IHDR" {
         return Err(ProbeError::Malformed(
@@ -188,10 +185,7 @@ fn png(
 }
 
 /// JPEG: segments up to a frame header (size), then the scans, up to the EOI marker.
-fn jpeg(
-    bytes: &[u8],
-    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
-) -> Result<ProbedImage, ProbeError> {
+fn jpeg(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
     let mut image = None;
     let mut at = 2usize;
     loop {
@@ -260,10 +254,7 @@ fn memchr_ff(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// WebP: a RIFF container whose chunks must all be there; size from VP8, VP8L or VP8X.
-fn webp(
-    bytes: &[u8],
-    check: impl Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>,
-) -> Result<ProbedImage, ProbeError> {
+fn webp(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
     let total = le_u32(bytes, 4).ok_or(ProbeError::Truncated)? as usize + 8;
     if total > bytes.len() {
         return Err(ProbeError::Truncated);
@@ -485,6 +476,34 @@ mod fixture_tests {
                     probe(&bytes[..cut], 100_000_000).is_err(),
                     "{name} cut at {cut} passed"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn corrupted_fixtures_never_panic() {
+        // A small deterministic generator: the same corruptions on every run.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for name in [
+            "landscape.png",
+            "landscape.jpg",
+            "landscape.webp",
+            "landscape.heic",
+        ] {
+            let original = fixture(name);
+            for _ in 0..2000 {
+                let mut bytes = original.clone();
+                for _ in 0..1 + next() % 4 {
+                    let at = (next() % bytes.len() as u64) as usize;
+                    bytes[at] = next() as u8;
+                }
+                let _ = probe(&bytes, 100_000_000);
             }
         }
     }
