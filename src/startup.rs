@@ -88,6 +88,7 @@ impl Application {
                 max_files: args.upload_max_files.max(1),
                 max_request_size: args.upload_request_limit,
                 max_operations_size: args.body_limit,
+                max_batch: args.max_batch.max(1),
             },
         };
         let router = http::router(state.clone(), endpoint);

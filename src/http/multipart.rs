@@ -24,6 +24,8 @@ pub struct MultipartLimits {
     pub max_request_size: usize,
     /// Largest `operations` (and `map`) field, in bytes.
     pub max_operations_size: usize,
+    /// Most operations in a batch (checked before any file is read).
+    pub max_batch: usize,
 }
 
 /// Why a multipart request was refused.
@@ -94,6 +96,14 @@ pub async fn read_batch(
             "`operations` is not a GraphQL request in JSON: {err}"
         ))
     })?;
+    if let BatchRequest::Batch(requests) = &batch
+        && (requests.is_empty() || requests.len() > limits.max_batch)
+    {
+        return Err(MultipartError::Invalid(format!(
+            "A batch must hold 1 to {} operations.",
+            limits.max_batch
+        )));
+    }
     let map = multipart
         .next_field()
         .await?
