@@ -165,6 +165,7 @@ async fn read_multipart(
             .is_some_and(|value| !value.as_bytes().is_empty())
     });
     if !has_preflight_header {
+        multipart::discard(body, endpoint.uploads).await;
         return Err(refuse(
             StatusCode::BAD_REQUEST,
             code::BAD_USER_INPUT,

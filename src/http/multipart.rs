@@ -7,10 +7,17 @@
 //! file is spooled to an anonymous temporary file as it arrives, so memory holds one chunk at a
 //! time, and nothing beyond a limit is ever read.
 
-use std::collections::HashMap;
+use std::{
+    collections::HashMap,
+    pin::Pin,
+    sync::{Arc, Mutex},
+    task::{Context, Poll},
+};
 
 use async_graphql::{BatchRequest, UploadValue};
-use axum::body::Body;
+use axum::body::{Body, BodyDataStream};
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt};
 use tokio::io::AsyncWriteExt;
 
 /// The limits of one multipart request.
@@ -42,21 +49,107 @@ pub enum MultipartError {
 impl From<multer::Error> for MultipartError {
     fn from(err: multer::Error) -> Self {
         match err {
-            multer::Error::FieldSizeExceeded { limit, field_name } => Self::TooLarge(format!(
-                "The multipart field `{}` is larger than the limit of {limit} bytes.",
-                field_name.unwrap_or_default()
-            )),
+            multer::Error::FieldSizeExceeded { limit, field_name } => match field_name.as_deref() {
+                Some(name @ ("operations" | "map")) => Self::TooLarge(format!(
+                    "The multipart field `{name}` is larger than the limit of {}.",
+                    bytes_text(limit)
+                )),
+                _ => Self::TooLarge(format!(
+                    "The file is larger than the limit of {}.",
+                    bytes_text(limit)
+                )),
+            },
             multer::Error::StreamSizeExceeded { limit } => Self::TooLarge(format!(
-                "The request body is larger than the limit of {limit} bytes."
+                "The request body is larger than the limit of {}.",
+                bytes_text(limit)
             )),
             other => Self::Invalid(format!("The multipart body could not be read: {other}.")),
         }
     }
 }
 
+/// `20971520 bytes (20 MiB)`: exact for machines, readable for people.
+fn bytes_text(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{bytes} bytes ({} MiB)", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{bytes} bytes ({} KiB)", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
 /// Reads a multipart body into a batch whose `Upload` variables hold the spooled files.
+///
+/// On a refusal the rest of the body is read and thrown away (see [`discard`]) so that the
+/// client, still sending, receives the answer instead of a reset connection.
 pub async fn read_batch(
     body: Body,
+    content_type: &str,
+    content_length: Option<u64>,
+    limits: MultipartLimits,
+) -> Result<BatchRequest, MultipartError> {
+    let body = SharedBody::new(body);
+    let result = read(body.clone(), content_type, content_length, limits).await;
+    if result.is_err() {
+        discard(body, limits).await;
+    }
+    result
+}
+
+/// Reads and drops what is left of a refused body, within bounds (as much again as a whole
+/// request may hold, and a few seconds). Nothing is kept. Without this the server would close
+/// the connection on unread data, the kernel would reset it, and a client still sending (curl,
+/// a browser) would report a broken pipe instead of the 413 and its message. Past the bounds
+/// the connection is given up.
+pub async fn discard(body: impl Into<SharedBody>, limits: MultipartLimits) {
+    let mut body = body.into();
+    let budget = limits.max_request_size as u64;
+    let _ = tokio::time::timeout(DISCARD_TIME, async {
+        let mut seen = 0u64;
+        while let Some(Ok(chunk)) = body.next().await {
+            seen += chunk.len() as u64;
+            if seen > budget {
+                break;
+            }
+        }
+    })
+    .await;
+}
+
+const DISCARD_TIME: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The request body, readable by the multipart parser and, after a refusal, by [`discard`].
+#[derive(Clone)]
+pub struct SharedBody(Arc<Mutex<BodyDataStream>>);
+
+impl SharedBody {
+    fn new(body: Body) -> Self {
+        Self(Arc::new(Mutex::new(body.into_data_stream())))
+    }
+}
+
+impl From<Body> for SharedBody {
+    fn from(body: Body) -> Self {
+        Self::new(body)
+    }
+}
+
+impl Stream for SharedBody {
+    type Item = Result<Bytes, axum::Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        // Never contended: the parser and `discard` take turns, one after the other.
+        let mut stream = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        stream.poll_next_unpin(cx)
+    }
+}
+
+async fn read(
+    body: SharedBody,
     content_type: &str,
     content_length: Option<u64>,
     limits: MultipartLimits,
@@ -67,8 +160,8 @@ pub async fn read_batch(
     if content_length.is_some_and(|length| length > limits.max_request_size as u64) {
         // Refused before reading a byte.
         return Err(MultipartError::TooLarge(format!(
-            "The request body is larger than the limit of {} bytes.",
-            limits.max_request_size
+            "The request body is larger than the limit of {}.",
+            bytes_text(limits.max_request_size as u64)
         )));
     }
     let size_limit = multer::SizeLimit::new()
@@ -77,7 +170,7 @@ pub async fn read_batch(
         .for_field("operations", limits.max_operations_size as u64)
         .for_field("map", limits.max_operations_size as u64);
     let mut multipart = multer::Multipart::with_constraints(
-        body.into_data_stream(),
+        body,
         boundary,
         multer::Constraints::new().size_limit(size_limit),
     );

@@ -174,6 +174,10 @@ async fn limits_are_enforced_and_nothing_is_stored(app: TestApp) {
     .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert_eq!(error_code(&body), Some("PAYLOAD_TOO_LARGE"));
+    assert_eq!(
+        body["errors"][0]["message"],
+        "The file is larger than the limit of 4096 bytes (4 KiB)."
+    );
 
     // The request as a whole over its limit, with every file under the file limit: refused
     // from Content-Length before any reading.
@@ -251,6 +255,8 @@ mod limits {
 
 /// Sends a chunked multipart request whose file runs past the limit and never ends; the answer
 /// must come anyway, so the limit is enforced while the body streams, not after reading it.
+/// (The server first reads and drops what else comes for a few seconds, so that clients still
+/// sending get the answer rather than a reset connection: hence the 10 s allowance.)
 async fn an_endless_upload_is_cut_off_at_the_limit(app: TestApp) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
