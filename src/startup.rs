@@ -62,6 +62,7 @@ impl Application {
             passwords: PasswordHasher::new(args.password_hash_concurrency),
             images,
             signer,
+            upload_checks: Arc::new(tokio::sync::Semaphore::new(concurrent_upload_checks())),
             statements,
             settings: Arc::new(Settings {
                 token_ttl: args.token_ttl,
@@ -128,6 +129,12 @@ impl Application {
         tracing::info!("shut down cleanly");
         Ok(())
     }
+}
+
+/// Uploads checked at once: two per core keeps the cores busy while one waits on the store,
+/// and bounds the memory held to that many files.
+fn concurrent_upload_checks() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 /// Completes on Ctrl-C or SIGTERM.

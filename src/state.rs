@@ -21,6 +21,9 @@ pub struct AppState {
     pub images: ImageStore,
     /// Signs and checks image URLs.
     pub signer: UrlSigner,
+    /// Bounds the uploads checked at once: each holds its file (up to the upload limit) in
+    /// memory while it is probed, hashed and stored.
+    pub upload_checks: Arc<tokio::sync::Semaphore>,
     /// SQL statements run so far (for tests and the benchmark's per-request count).
     pub statements: StatementCounter,
     pub settings: Arc<Settings>,

@@ -45,6 +45,12 @@ pub async fn upload(
     collections::find_owned(&state.db, user_id, collection_id)
         .await?
         .ok_or(AppError::NotFound("Collection"))?;
+    // Held until the bytes are stored: bounds the files in memory at once.
+    let _permit = state
+        .upload_checks
+        .acquire()
+        .await
+        .map_err(|_| anyhow::anyhow!("the upload semaphore was closed"))?;
     let (limit, max_pixels) = (state.settings.upload_limit, state.settings.max_image_pixels);
     // Reading, hashing and walking up to 20 MiB is CPU and file work: the blocking pool's.
     let checked = tokio::task::spawn_blocking(move || inspect(upload.file, limit, max_pixels))
