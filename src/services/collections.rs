@@ -8,7 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::pagination::{Page, PageRequest};
+use super::{
+    images,
+    pagination::{Page, PageRequest},
+};
 use crate::{
     error::{AppError, AppResult},
     state::AppState,
@@ -96,13 +99,7 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
         .await?;
     collection::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
-    // Bytes go after the rows: a failure here leaves unreachable bytes (logged), never a row
-    // pointing at nothing.
-    for key in keys {
-        if let Err(err) = state.images.delete(&key).await {
-            tracing::warn!(error = ?err, key, "could not delete the bytes of a deleted image");
-        }
-    }
+    images::delete_bytes(state, keys).await;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ use sea_orm::{
     sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query},
 };
 use sha2::{Digest, Sha256};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
@@ -59,7 +60,6 @@ pub async fn upload(
 
     let id = Uuid::now_v7();
     let key = storage_key(id);
-    state.images.put(&key, checked.bytes.clone()).await?;
     let row = image::ActiveModel {
         id: Set(id),
         collection_id: Set(collection_id),
@@ -71,10 +71,24 @@ pub async fn upload(
         sha256: Set(checked.sha256),
         storage_key: Set(key.clone()),
         created_at: Set(super::now()),
-    }
-    .insert(&state.db)
-    .await;
-    match row {
+    };
+    // A task of its own: if the client goes away mid-request, the request's future is dropped,
+    // and bytes written without their row (or a failed row without its clean-up) would stay.
+    let task = store_and_record(state.clone(), row, key, checked.bytes);
+    tokio::spawn(task.instrument(tracing::Span::current()))
+        .await
+        .map_err(|err| anyhow::anyhow!("storing an upload panicked: {err}"))?
+}
+
+/// Writes the bytes, then the row; removes the bytes again when the row cannot be written.
+async fn store_and_record(
+    state: AppState,
+    row: image::ActiveModel,
+    key: String,
+    bytes: Bytes,
+) -> AppResult<image::Model> {
+    state.images.put(&key, bytes).await?;
+    match row.insert(&state.db).await {
         Ok(row) => {
             tracing::info!(image_id = %row.id, bytes = row.byte_size, mime = %row.mime_type, "image stored");
             Ok(row)
@@ -181,10 +195,23 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
         .await?;
     image::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
-    if let Err(err) = state.images.delete(&found.storage_key).await {
-        tracing::warn!(error = ?err, key = found.storage_key, "could not delete the bytes of a deleted image");
-    }
+    delete_bytes(state, vec![found.storage_key]).await;
     Ok(())
+}
+
+/// Deletes the bytes of images whose rows are gone, in a task of its own so that a client
+/// going away cannot stop it half-way. Bytes go after the rows: a failure here leaves
+/// unreachable bytes (logged), never a row pointing at nothing.
+pub(crate) async fn delete_bytes(state: &AppState, keys: Vec<String>) {
+    let store = state.images.clone();
+    let task = async move {
+        for key in keys {
+            if let Err(err) = store.delete(&key).await {
+                tracing::warn!(error = ?err, key, "could not delete the bytes of a deleted image");
+            }
+        }
+    };
+    let _ = tokio::spawn(task.instrument(tracing::Span::current())).await;
 }
 
 /// The caller's image, or `None` (also for another user's).
