@@ -20,6 +20,8 @@ pub struct Cli {
     pub serve: ServeArgs,
 }
 
+// Parsed once at start-up: the size of the largest variant costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (the default when no command is given).
@@ -153,6 +155,49 @@ pub struct ServeArgs {
     /// Suggest field names in validation errors ("Did you mean …?").
     #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub field_suggestions: bool,
+
+    /// Largest image file an upload may carry (e.g. `20MiB`).
+    #[arg(long, env = "VIDEOPROMPT_UPLOAD_LIMIT", default_value = "20MiB", value_parser = parse_byte_size)]
+    pub upload_limit: usize,
+
+    /// Most files one multipart request may carry (the entries of its `map`).
+    #[arg(long, env = "VIDEOPROMPT_UPLOAD_MAX_FILES", default_value_t = 4)]
+    pub upload_max_files: usize,
+
+    /// Largest multipart request as a whole: all its files plus the operations (e.g. `64MiB`).
+    #[arg(long, env = "VIDEOPROMPT_UPLOAD_REQUEST_LIMIT", default_value = "64MiB", value_parser = parse_byte_size)]
+    pub upload_request_limit: usize,
+
+    /// Most pixels (width × height) an uploaded image may have; larger ones are refused from
+    /// their header alone, before anything decodes them (decompression bombs).
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_MAX_IMAGE_PIXELS",
+        default_value_t = 100_000_000
+    )]
+    pub max_image_pixels: u64,
+
+    /// Where image bytes are stored: `s3://bucket/prefix`, `gs://bucket/prefix`,
+    /// `az://container/prefix` (credentials from the usual AWS_*, GOOGLE_*, AZURE_* variables),
+    /// `file:///path`, or `memory://` (tests only). Default: the data dir's `images` folder.
+    /// Several instances must share one store.
+    #[arg(long, env = "VIDEOPROMPT_OBJECT_STORE_URL")]
+    pub object_store_url: Option<String>,
+
+    /// Key that signs image URLs (base64 of at least 32 bytes). Without it, a key is generated
+    /// on first start and kept in the database (sealed with the master key), so every instance
+    /// on the same database shares it.
+    #[arg(long, env = "VIDEOPROMPT_URL_SIGNING_KEY", hide_env_values = true)]
+    pub url_signing_key: Option<SecretString>,
+
+    /// How long an image URL stays valid (e.g. `1h`, `15m`).
+    #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_duration)]
+    pub image_url_ttl: Duration,
+
+    /// Public base URL of the server (e.g. `https://videoprompt.example`): makes `Image.url`
+    /// absolute. Without it the URLs are relative (`/images/…`).
+    #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
 
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]

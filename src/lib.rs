@@ -10,8 +10,10 @@
 //! ```
 //!
 //! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
-//! issues tokens; `crypto` seals Gemini keys with the master key; `config` is the command line;
-//! `gemini` holds the Gemini client and the local stand-in that speaks its wire format.
+//! issues tokens; `crypto` seals Gemini keys with the master key; `images` checks uploaded files,
+//! stores their bytes and signs their URLs; `jobs` runs generations and `events` fans their
+//! changes out; `gemini` holds the Gemini client and the local stand-in that speaks its wire
+//! format; `config` is the command line.
 
 pub mod auth;
 pub mod cli;
@@ -24,6 +26,7 @@ pub mod events;
 pub mod gemini;
 pub mod graphql;
 pub mod http;
+pub mod images;
 pub mod jobs;
 pub mod services;
 pub mod startup;

@@ -16,9 +16,10 @@ use crate::{
     db,
     events::EventHub,
     graphql::{self, Limits},
-    http::{self, GraphqlEndpoint},
+    http::{self, GraphqlEndpoint, multipart::MultipartLimits},
+    images::{ImageStore, UrlSigner},
     jobs::runner::Jobs,
-    services::master_key_check,
+    services::{master_key_check, url_signing_key},
     state::{AppState, Settings},
 };
 
@@ -36,18 +37,39 @@ impl Application {
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
         let master_key =
             MasterKey::load(args.master_key.as_ref(), data_dir, !db::is_postgres(&url))?;
-        let db = db::connect(&url, args.database.db_max_connections).await?;
+        let mut db = db::connect(&url, args.database.db_max_connections).await?;
+        let statements = db::StatementCounter::install(&mut db);
         db::migrate(&db).await?;
         let sealer = Sealer::new(&master_key);
         master_key_check::verify_or_record(&db, &sealer).await?;
         tracing::info!(database = db::backend_name(&db), url = %db::redact_url(&url), "database ready");
+        let images = ImageStore::open(args.object_store_url.as_deref(), data_dir)?;
+        if db::is_postgres(&url) && args.object_store_url.is_none() {
+            tracing::warn!(
+                "image bytes are kept in the data dir; several instances need a shared store \
+                 (--object-store-url)"
+            );
+        }
+        let signing_key =
+            url_signing_key::load_or_create(&db, &sealer, args.url_signing_key.as_ref()).await?;
+        let signer = UrlSigner::new(
+            signing_key,
+            args.image_url_ttl,
+            args.public_base_url.as_deref(),
+        );
 
         let state = AppState {
             db,
             sealer,
             passwords: PasswordHasher::new(args.password_hash_concurrency),
+            images,
+            signer,
+            upload_checks: Arc::new(tokio::sync::Semaphore::new(concurrent_upload_checks())),
+            statements,
             settings: Arc::new(Settings {
                 token_ttl: args.token_ttl,
+                upload_limit: args.upload_limit,
+                max_image_pixels: args.max_image_pixels,
             }),
             jobs: Jobs::default(),
             events: EventHub::default(),
@@ -66,6 +88,13 @@ impl Application {
             schema,
             body_limit: args.body_limit,
             max_batch: args.max_batch.max(1),
+            uploads: MultipartLimits {
+                max_file_size: args.upload_limit,
+                max_files: args.upload_max_files.max(1),
+                max_request_size: args.upload_request_limit,
+                max_operations_size: args.body_limit,
+                max_batch: args.max_batch.max(1),
+            },
         };
         let router = http::router(state.clone(), endpoint);
         let listener = TcpListener::bind(args.listen)
@@ -104,6 +133,12 @@ impl Application {
         tracing::info!("shut down cleanly");
         Ok(())
     }
+}
+
+/// Uploads checked at once: two per core keeps the cores busy while one waits on the store,
+/// and bounds the memory held to that many files.
+fn concurrent_upload_checks() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not

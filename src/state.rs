@@ -4,7 +4,14 @@ use std::{sync::Arc, time::Duration};
 
 use sea_orm::DatabaseConnection;
 
-use crate::{auth::PasswordHasher, crypto::Sealer, events::EventHub, jobs::runner::Jobs};
+use crate::{
+    auth::PasswordHasher,
+    crypto::Sealer,
+    db::StatementCounter,
+    events::EventHub,
+    images::{ImageStore, UrlSigner},
+    jobs::runner::Jobs,
+};
 
 /// Shared handles. Request-scoped identity never goes here (it travels in the request's data).
 #[derive(Clone)]
@@ -12,6 +19,15 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sealer: Sealer,
     pub passwords: PasswordHasher,
+    /// Where image bytes live.
+    pub images: ImageStore,
+    /// Signs and checks image URLs.
+    pub signer: UrlSigner,
+    /// Bounds the uploads checked at once: each holds its file (up to the upload limit) in
+    /// memory while it is probed, hashed and stored.
+    pub upload_checks: Arc<tokio::sync::Semaphore>,
+    /// SQL statements run so far (for tests and the benchmark's per-request count).
+    pub statements: StatementCounter,
     pub settings: Arc<Settings>,
     /// Wakes the generation workers and aborts their attempts.
     pub jobs: Jobs,
@@ -23,4 +39,8 @@ pub struct AppState {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub token_ttl: Duration,
+    /// Largest accepted image file, in bytes.
+    pub upload_limit: usize,
+    /// Most pixels an accepted image may have.
+    pub max_image_pixels: u64,
 }

@@ -1,6 +1,6 @@
 //! The one way resolvers reach shared state and the caller's identity.
 
-use async_graphql::Context;
+use async_graphql::{Context, dataloader::DataLoader};
 
 use crate::{auth::Session, error::AppError, state::AppState};
 
@@ -9,6 +9,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The signed-in caller, if any.
     fn caller(&self) -> Option<Session>;
+    /// A per-request DataLoader (the HTTP layer adds one of each to every request).
+    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
     /// The signed-in caller, or `UNAUTHENTICATED`.
     fn session(&self) -> Result<Session, AppError> {
         self.caller().ok_or(AppError::Unauthenticated)
@@ -23,5 +25,10 @@ impl ContextExt for Context<'_> {
 
     fn caller(&self) -> Option<Session> {
         self.data_opt::<Session>().copied()
+    }
+
+    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T> {
+        self.data::<DataLoader<T>>()
+            .expect("BUG: the HTTP layer did not add this DataLoader to the request")
     }
 }

@@ -1,9 +1,12 @@
 //! The GraphQL schema: one module per resource, merged here; resolvers stay thin (parse,
 //! authorise, call a service, map errors).
 
+pub mod collections;
+pub mod connection;
 pub mod context;
 mod error_codes;
 pub mod ids;
+pub mod images;
 pub mod loaders;
 pub mod options;
 pub mod users;
@@ -16,12 +19,19 @@ pub use error_codes::ErrorCodes;
 #[derive(MergedObject, Default)]
 pub struct Query(
     users::UserQuery,
+    collections::CollectionQuery,
+    images::ImageQuery,
     video_prompts::VideoPromptQuery,
     options::OptionsQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(users::UserMutation, video_prompts::VideoPromptMutation);
+pub struct Mutation(
+    users::UserMutation,
+    collections::CollectionMutation,
+    images::ImageMutation,
+    video_prompts::VideoPromptMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

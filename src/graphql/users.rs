@@ -1,16 +1,22 @@
 //! Accounts in the schema: `me`, `register`, `login`, `logout`, and the Gemini key mutations.
 
-use async_graphql::{
-    Context, ID, InputObject, Object, Result, SimpleObject, dataloader::DataLoader,
-};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::user;
 use secrecy::SecretString;
 
-use super::{context::ContextExt, ids::to_id, loaders::ProfileLoader};
+use super::{
+    collections::Collection,
+    connection::{self, PageConnection, complexity},
+    context::ContextExt,
+    ids::to_id,
+    loaders::ProfileLoader,
+};
 use crate::services::{
     accounts::{self, Credentials},
+    collections,
     gemini_keys::{self, KeyStatus},
+    pagination::{Cursor, PageRequest},
 };
 
 /// A signed-in person.
@@ -41,13 +47,31 @@ impl User {
     async fn gemini_api_key_hint(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(key_status(ctx, &self.0).await?.hint)
     }
+
+    /// Your collections, newest first. `first`: 0 to 100 (default 20).
+    #[graphql(complexity = "complexity(first, child_complexity)")]
+    async fn collections(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PageConnection<Collection>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let found = collections::list_for_owner(&ctx.state().db, self.0.id, page).await?;
+        Ok(connection::connection(
+            found,
+            page,
+            |c| Cursor {
+                created_at: c.created_at,
+                id: c.id,
+            },
+            Collection,
+        ))
+    }
 }
 
 async fn key_status(ctx: &Context<'_>, user: &user::Model) -> Result<KeyStatus> {
-    let profile = ctx
-        .data_unchecked::<DataLoader<ProfileLoader>>()
-        .load_one(user.id)
-        .await?;
+    let profile = ctx.loader::<ProfileLoader>().load_one(user.id).await?;
     Ok(KeyStatus::from(profile.as_ref()))
 }
 

@@ -19,11 +19,14 @@ use axum::{
 use http_body_util::{BodyExt, Limited};
 use serde_json::{Value, json};
 
-use super::negotiate::{ResponseType, response_type};
+use super::{
+    multipart::{self, MultipartError, MultipartLimits},
+    negotiate::{ResponseType, response_type},
+};
 use crate::{
     auth::{Session, token::bearer_token},
     error::code,
-    graphql::{AppSchema, loaders::ProfileLoader},
+    graphql::{AppSchema, loaders},
     services::accounts,
     state::AppState,
 };
@@ -35,9 +38,20 @@ pub struct GraphqlEndpoint {
     pub schema: AppSchema,
     pub body_limit: usize,
     pub max_batch: usize,
+    /// Limits of multipart (upload) requests.
+    pub uploads: MultipartLimits,
 }
 
-/// `POST /graphql` with a JSON body (single operation or a capped batch).
+/// The headers that force a browser's CORS preflight: a cross-site form cannot send them, so a
+/// multipart request carrying one cannot be a forged form post (CSRF).
+const PREFLIGHT_HEADERS: [&str; 3] = [
+    "authorization",
+    "apollo-require-preflight",
+    "graphql-require-preflight",
+];
+
+/// `POST /graphql` with a JSON body (single operation or a capped batch), or a multipart body
+/// by the GraphQL multipart request spec (file uploads).
 pub async fn post(
     State(endpoint): State<GraphqlEndpoint>,
     headers: HeaderMap,
@@ -51,46 +65,24 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    if !media_type.eq_ignore_ascii_case("application/json") {
+    let batch = if media_type.eq_ignore_ascii_case("multipart/form-data") {
+        match read_multipart(&endpoint, &headers, content_type, body).await {
+            Ok(batch) => batch,
+            Err(refusal) => return refusal.respond(response_type),
+        }
+    } else if media_type.eq_ignore_ascii_case("application/json") {
+        match read_json(&endpoint, body).await {
+            Ok(batch) => batch,
+            Err(refusal) => return refusal.respond(response_type),
+        }
+    } else {
         return request_error(
             response_type,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             code::BAD_USER_INPUT,
-            "Send the GraphQL request as JSON with `Content-Type: application/json`.",
+            "Send the GraphQL request as JSON with `Content-Type: application/json` \
+             (or as `multipart/form-data` to upload files).",
         );
-    }
-    let bytes = match Limited::new(body, endpoint.body_limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-            return request_error(
-                response_type,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                code::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "The request body is larger than the limit of {} bytes.",
-                    endpoint.body_limit
-                ),
-            );
-        }
-        Err(_) => {
-            return request_error(
-                response_type,
-                StatusCode::BAD_REQUEST,
-                code::BAD_USER_INPUT,
-                "The request body could not be read.",
-            );
-        }
-    };
-    let batch: BatchRequest = match serde_json::from_slice(&bytes) {
-        Ok(batch) => batch,
-        Err(err) => {
-            return request_error(
-                response_type,
-                StatusCode::BAD_REQUEST,
-                code::BAD_USER_INPUT,
-                &format!("The body is not a GraphQL request in JSON: {err}"),
-            );
-        }
     };
     if let BatchRequest::Batch(requests) = &batch
         && (requests.is_empty() || requests.len() > endpoint.max_batch)
@@ -106,6 +98,106 @@ pub async fn post(
     let batch = with_request_data(batch, &endpoint, caller);
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
+}
+
+/// A request refused before any GraphQL ran; answered in the negotiated response type.
+struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl Refusal {
+    fn respond(self, response_type: ResponseType) -> HttpResponse {
+        request_error(response_type, self.status, self.code, &self.message)
+    }
+}
+
+fn refuse(status: StatusCode, code: &'static str, message: String) -> Refusal {
+    Refusal {
+        status,
+        code,
+        message,
+    }
+}
+
+/// Reads a JSON body up to the body limit.
+async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchRequest, Refusal> {
+    let bytes = match Limited::new(body, endpoint.body_limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
+            return Err(refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                format!(
+                    "The request body is larger than the limit of {} bytes.",
+                    endpoint.body_limit
+                ),
+            ));
+        }
+        Err(_) => {
+            return Err(refuse(
+                StatusCode::BAD_REQUEST,
+                code::BAD_USER_INPUT,
+                "The request body could not be read.".into(),
+            ));
+        }
+    };
+    serde_json::from_slice(&bytes).map_err(|err| {
+        refuse(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            format!("The body is not a GraphQL request in JSON: {err}"),
+        )
+    })
+}
+
+/// Reads a multipart body with the upload limits, after the CSRF check.
+async fn read_multipart(
+    endpoint: &GraphqlEndpoint,
+    headers: &HeaderMap,
+    content_type: &str,
+    body: Body,
+) -> Result<BatchRequest, Refusal> {
+    let has_preflight_header = PREFLIGHT_HEADERS.iter().any(|name| {
+        headers
+            .get(*name)
+            .is_some_and(|value| !value.as_bytes().is_empty())
+    });
+    if !has_preflight_header {
+        multipart::discard(body, endpoint.uploads).await;
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            code::BAD_USER_INPUT,
+            "Multipart requests must carry an `Authorization` or `GraphQL-Require-Preflight` \
+             header (protection against cross-site request forgery)."
+                .into(),
+        ));
+    }
+    let content_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    multipart::read_batch(body, content_type, content_length, endpoint.uploads)
+        .await
+        .map_err(|err| match err {
+            MultipartError::TooLarge(message) => refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                code::PAYLOAD_TOO_LARGE,
+                message,
+            ),
+            MultipartError::Invalid(message) => {
+                refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, message)
+            }
+            MultipartError::Internal(cause) => {
+                tracing::error!(error = ?cause, "could not spool an upload");
+                refuse(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    code::INTERNAL,
+                    "Internal server error.".into(),
+                )
+            }
+        })
 }
 
 /// The parameters of a GET request. async-graphql's own parser reads `operation_name`, but
@@ -222,10 +314,17 @@ fn with_request_data(
     caller: Option<Session>,
 ) -> BatchRequest {
     let prepare = |mut request: Request| {
+        let db = &endpoint.state.db;
         request.data.insert(DataLoader::new(
-            ProfileLoader {
-                db: endpoint.state.db.clone(),
-            },
+            loaders::ProfileLoader { db: db.clone() },
+            tokio::spawn,
+        ));
+        request.data.insert(DataLoader::new(
+            loaders::CollectionLoader { db: db.clone() },
+            tokio::spawn,
+        ));
+        request.data.insert(DataLoader::new(
+            loaders::ImagePageLoader { db: db.clone() },
             tokio::spawn,
         ));
         if let Some(session) = caller {

@@ -1,8 +1,11 @@
-//! The HTTP surface: routes, and the layers every request passes (request id, tracing).
+//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}`, GraphiQL, probes), and the
+//! layers every request passes (request id, tracing).
 
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod images;
+pub mod multipart;
 pub mod negotiate;
 
 use axum::{
@@ -30,6 +33,7 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/images/{id}", get(images::get))
         .with_state(state);
     Router::new()
         .merge(graphql)

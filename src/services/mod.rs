@@ -2,8 +2,12 @@
 //! return `AppResult`, and know nothing of GraphQL or HTTP.
 
 pub mod accounts;
+pub mod collections;
 pub mod gemini_keys;
+pub mod images;
 pub mod master_key_check;
+pub mod pagination;
+pub mod url_signing_key;
 pub mod video_prompts;
 
 use sea_orm::{DbErr, SqlErr};

@@ -5,11 +5,15 @@ mod helpers;
 
 mod accounts;
 mod browser;
+mod collections;
 mod gemini_key;
 mod http_spec;
+mod image_urls;
 mod job_queue;
 mod pickers;
 mod process;
 mod prompt_requests;
 mod records;
 mod schema_file;
+mod upload_client;
+mod uploads;

@@ -1,0 +1,121 @@
+//! Collections in the schema: `collection(id)`, create/rename/delete, and the `Collection` type
+//! whose `images` come through a DataLoader (one query for a whole page of collections).
+
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::collection;
+
+use super::{
+    connection::{self, PageConnection, complexity},
+    context::ContextExt,
+    ids::{parse_id, to_id},
+    images::Image,
+    loaders::{ImagePageKey, ImagePageLoader},
+};
+use crate::services::{
+    collections,
+    pagination::{Cursor, Page, PageRequest},
+};
+
+/// A named group of the user's images.
+pub struct Collection(pub collection::Model);
+
+#[Object]
+impl Collection {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// 1 to 100 characters.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+
+    /// The collection's images, newest first. `first`: 0 to 100 (default 20).
+    #[graphql(complexity = "complexity(first, child_complexity)")]
+    async fn images(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PageConnection<Image>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let images = ctx
+            .loader::<ImagePageLoader>()
+            .load_one(ImagePageKey {
+                collection_id: self.0.id,
+                page,
+            })
+            .await?
+            .unwrap_or(Page {
+                items: Vec::new(),
+                has_next_page: false,
+            });
+        Ok(connection::connection(
+            images,
+            page,
+            |image| Cursor {
+                created_at: image.created_at,
+                id: image.id,
+            },
+            Image,
+        ))
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionQuery;
+
+#[Object]
+impl CollectionQuery {
+    /// One of your collections; null when it does not exist or is not yours.
+    async fn collection(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Collection>> {
+        let id = parse_id(&id, "id")?;
+        let Some(session) = ctx.caller() else {
+            return Ok(None);
+        };
+        Ok(
+            collections::find_owned(&ctx.state().db, session.user_id, id)
+                .await?
+                .map(Collection),
+        )
+    }
+}
+
+#[derive(Default)]
+pub struct CollectionMutation;
+
+#[Object]
+impl CollectionMutation {
+    /// Creates a collection. `name`: 1 to 100 characters after trimming.
+    async fn create_collection(&self, ctx: &Context<'_>, name: String) -> Result<Collection> {
+        let session = ctx.session()?;
+        let created = collections::create(ctx.state(), session.user_id, &name).await?;
+        Ok(Collection(created))
+    }
+
+    /// Renames one of your collections.
+    async fn rename_collection(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        name: String,
+    ) -> Result<Collection> {
+        let id = parse_id(&id, "id")?;
+        let session = ctx.session()?;
+        let renamed = collections::rename(ctx.state(), session.user_id, id, &name).await?;
+        Ok(Collection(renamed))
+    }
+
+    /// Deletes one of your collections with its images (their bytes too) and their prompts.
+    async fn delete_collection(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id(&id, "id")?;
+        let session = ctx.session()?;
+        collections::delete(ctx.state(), session.user_id, id).await?;
+        Ok(true)
+    }
+}

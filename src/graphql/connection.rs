@@ -1,0 +1,50 @@
+//! Relay connections (`edges { cursor node }`, `nodes`, `pageInfo`) built from service pages.
+
+use async_graphql::connection::{Connection, CursorType, Edge};
+
+use crate::services::pagination::{Cursor, Page, PageRequest};
+
+/// The opaque cursor as GraphQL sees it.
+pub struct PageCursor(pub Cursor);
+
+impl CursorType for PageCursor {
+    type Error = &'static str;
+
+    fn decode_cursor(text: &str) -> Result<Self, Self::Error> {
+        Cursor::decode(text).map(Self).ok_or("not a valid cursor")
+    }
+
+    fn encode_cursor(&self) -> String {
+        self.0.encode()
+    }
+}
+
+/// A connection of `Node`s (named `NodeConnection` / `NodeEdge` in the schema).
+pub type PageConnection<Node> = Connection<PageCursor, Node>;
+
+/// Turns a page of rows into a connection. Paging runs forwards only, so there is a previous
+/// page exactly when the client passed `after`.
+pub fn connection<Row, Node: async_graphql::OutputType>(
+    page: Page<Row>,
+    request: PageRequest,
+    cursor: impl Fn(&Row) -> Cursor,
+    node: impl Fn(Row) -> Node,
+) -> PageConnection<Node> {
+    let mut connection = Connection::new(request.after.is_some(), page.has_next_page);
+    connection.edges = page
+        .items
+        .into_iter()
+        .map(|row| Edge::new(PageCursor(cursor(&row)), node(row)))
+        .collect();
+    connection
+}
+
+/// The complexity of a connection field: `first` (default 20, at most 100) times its children,
+/// so a query cannot ask for 100 × 100 × … objects under a small complexity figure.
+pub fn complexity(first: Option<i32>, child_complexity: usize) -> usize {
+    let first = first.map_or(20, |n| n.clamp(0, 100)) as usize;
+    first
+        .max(1)
+        .saturating_mul(child_complexity)
+        .saturating_add(1)
+}

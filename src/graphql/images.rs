@@ -1,0 +1,132 @@
+//! Images in the schema: `image(id)`, `uploadImage` (GraphQL multipart request spec; the HTTP
+//! layer spools the file within its limits), `deleteImage`, and the `Image` type.
+
+use async_graphql::{Context, ID, Object, Result, Upload};
+use chrono::{DateTime, Utc};
+use entity::image;
+
+use super::{
+    collections::Collection,
+    context::ContextExt,
+    ids::{parse_id, to_id},
+    loaders::CollectionLoader,
+};
+use crate::{
+    error::AppError,
+    services::images::{self, NewUpload},
+};
+
+/// An uploaded image. Its type and size were read from the file itself.
+pub struct Image(pub image::Model);
+
+#[Object]
+impl Image {
+    async fn id(&self) -> ID {
+        to_id(self.0.id)
+    }
+
+    /// The collection the image is in.
+    async fn collection(&self, ctx: &Context<'_>) -> Result<Collection> {
+        let found = ctx
+            .loader::<CollectionLoader>()
+            .load_one(self.0.collection_id)
+            .await?
+            .ok_or(AppError::NotFound("Collection"))?;
+        Ok(Collection(found))
+    }
+
+    /// The name the file had on the uploader's machine (display only).
+    async fn file_name(&self) -> &str {
+        &self.0.file_name
+    }
+
+    /// image/png, image/jpeg, image/webp, image/heic or image/heif, from the file's bytes.
+    async fn mime_type(&self) -> &str {
+        &self.0.mime_type
+    }
+
+    async fn byte_size(&self) -> i32 {
+        i32::try_from(self.0.byte_size).unwrap_or(i32::MAX)
+    }
+
+    /// Width in pixels (for HEIF, the primary image's).
+    async fn width(&self) -> Option<i32> {
+        self.0.width
+    }
+
+    /// Height in pixels.
+    async fn height(&self) -> Option<i32> {
+        self.0.height
+    }
+
+    /// A short-lived signed URL the browser can load the image from (no token needed).
+    async fn url(&self, ctx: &Context<'_>) -> String {
+        ctx.state().signer.url(self.0.id, Utc::now().timestamp())
+    }
+
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+#[derive(Default)]
+pub struct ImageQuery;
+
+#[Object]
+impl ImageQuery {
+    /// One of your images; null when it does not exist or is not yours.
+    async fn image(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Image>> {
+        let id = parse_id(&id, "id")?;
+        let Some(session) = ctx.caller() else {
+            return Ok(None);
+        };
+        Ok(images::find_owned(&ctx.state().db, session.user_id, id)
+            .await?
+            .map(Image))
+    }
+}
+
+#[derive(Default)]
+pub struct ImageMutation;
+
+#[Object]
+impl ImageMutation {
+    /// Uploads an image into one of your collections, by the GraphQL multipart request spec.
+    /// PNG, JPEG, WebP or HEIC/HEIF (the type is read from the bytes, not the file name), within
+    /// the size and pixel limits.
+    async fn upload_image(
+        &self,
+        ctx: &Context<'_>,
+        collection_id: ID,
+        file: Upload,
+    ) -> Result<Image> {
+        let collection_id = parse_id(&collection_id, "collectionId")?;
+        let session = ctx.session()?;
+        // Only a multipart request carries files; a JSON request naming one has none to give.
+        let upload = file.value(ctx).map_err(|_| {
+            AppError::invalid(
+                "file",
+                "No file came with `file`: send it as a multipart request (see the README).",
+            )
+        })?;
+        let stored = images::upload(
+            ctx.state(),
+            session.user_id,
+            collection_id,
+            NewUpload {
+                file_name: upload.filename,
+                file: upload.content,
+            },
+        )
+        .await?;
+        Ok(Image(stored))
+    }
+
+    /// Deletes one of your images with its bytes and its prompts.
+    async fn delete_image(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
+        let id = parse_id(&id, "id")?;
+        let session = ctx.session()?;
+        images::delete(ctx.state(), session.user_id, id).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,298 @@
+//! Images: accepting an upload (type, size, pixel limit, structure, hash), listing a
+//! collection's images page by page, and deleting them. Ownership runs image → collection →
+//! user; another user's image is treated exactly like a missing one.
+
+use std::{collections::HashMap, io::Read};
+
+use bytes::Bytes;
+use entity::{collection, image, video_prompt};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
+    RelationTrait, Set, SqlErr, TransactionTrait,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query},
+};
+use sha2::{Digest, Sha256};
+use tracing::Instrument;
+use uuid::Uuid;
+
+use super::{
+    collections,
+    pagination::{Page, PageRequest},
+};
+use crate::{
+    error::{AppError, AppResult},
+    images::probe,
+    state::AppState,
+};
+
+/// An uploaded file as the transport hands it over: a client-given name and the spooled bytes.
+pub struct NewUpload {
+    pub file_name: String,
+    pub file: std::fs::File,
+}
+
+/// Longest stored file name, in characters.
+const MAX_FILE_NAME_CHARS: usize = 255;
+
+/// Accepts an image into the caller's collection. A refused upload leaves nothing behind: the
+/// bytes are written only after every check passed, and removed again if the row cannot be.
+#[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %collection_id))]
+pub async fn upload(
+    state: &AppState,
+    user_id: Uuid,
+    collection_id: Uuid,
+    upload: NewUpload,
+) -> AppResult<image::Model> {
+    collections::find_owned(&state.db, user_id, collection_id)
+        .await?
+        .ok_or(AppError::NotFound("Collection"))?;
+    // Held until the bytes are stored: bounds the files in memory at once.
+    let _permit = state
+        .upload_checks
+        .acquire()
+        .await
+        .map_err(|_| anyhow::anyhow!("the upload semaphore was closed"))?;
+    let (limit, max_pixels) = (state.settings.upload_limit, state.settings.max_image_pixels);
+    // Reading, hashing and walking up to 20 MiB is CPU and file work: the blocking pool's.
+    let checked = tokio::task::spawn_blocking(move || inspect(upload.file, limit, max_pixels))
+        .await
+        .map_err(|err| anyhow::anyhow!("the upload check panicked or was cancelled: {err}"))??;
+
+    let id = Uuid::now_v7();
+    let key = storage_key(id);
+    let row = image::ActiveModel {
+        id: Set(id),
+        collection_id: Set(collection_id),
+        file_name: Set(clean_file_name(&upload.file_name)),
+        mime_type: Set(checked.image.kind.mime_type().to_owned()),
+        byte_size: Set(i64::try_from(checked.bytes.len()).unwrap_or(i64::MAX)),
+        width: Set(i32::try_from(checked.image.width).ok()),
+        height: Set(i32::try_from(checked.image.height).ok()),
+        sha256: Set(checked.sha256),
+        storage_key: Set(key.clone()),
+        created_at: Set(super::now()),
+    };
+    // A task of its own: if the client goes away mid-request, the request's future is dropped,
+    // and bytes written without their row (or a failed row without its clean-up) would stay.
+    let task = store_and_record(state.clone(), row, key, checked.bytes);
+    tokio::spawn(task.instrument(tracing::Span::current()))
+        .await
+        .map_err(|err| anyhow::anyhow!("storing an upload panicked: {err}"))?
+}
+
+/// Writes the bytes, then the row; removes the bytes again when the row cannot be written.
+async fn store_and_record(
+    state: AppState,
+    row: image::ActiveModel,
+    key: String,
+    bytes: Bytes,
+) -> AppResult<image::Model> {
+    state.images.put(&key, bytes).await?;
+    match row.insert(&state.db).await {
+        Ok(row) => {
+            tracing::info!(image_id = %row.id, bytes = row.byte_size, mime = %row.mime_type, "image stored");
+            Ok(row)
+        }
+        Err(err) => {
+            if let Err(cleanup) = state.images.delete(&key).await {
+                tracing::warn!(error = ?cleanup, key, "could not remove the bytes of a failed upload");
+            }
+            Err(collection_gone(err))
+        }
+    }
+}
+
+/// The collection was deleted between the check and the insert: that is a missing collection.
+fn collection_gone(err: DbErr) -> AppError {
+    match err.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::NotFound("Collection"),
+        _ => AppError::from(err),
+    }
+}
+
+/// A file that passed every check.
+struct Checked {
+    bytes: Bytes,
+    image: probe::ProbedImage,
+    sha256: String,
+}
+
+fn inspect(file: std::fs::File, limit: usize, max_pixels: u64) -> AppResult<Checked> {
+    let too_large = || {
+        AppError::PayloadTooLarge(format!(
+            "The file is larger than the limit of {limit} bytes."
+        ))
+    };
+    let length = file
+        .metadata()
+        .map_err(|err| anyhow::Error::new(err).context("could not read the spooled upload"))?
+        .len();
+    if length > limit as u64 {
+        return Err(too_large()); // the multipart reader already stops these; belt and braces
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|err| anyhow::Error::new(err).context("could not read the spooled upload"))?;
+    if bytes.len() > limit {
+        return Err(too_large());
+    }
+    let image = probe::probe(&bytes, max_pixels)
+        .map_err(|refused| AppError::invalid("file", refused.message()))?;
+    let sha256 = hex(&Sha256::digest(&bytes));
+    Ok(Checked {
+        bytes: bytes.into(),
+        image,
+        sha256,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+/// Where an image's bytes go: spread over 256 folders by the id's random tail, so no single
+/// folder of a file-system store grows huge.
+pub fn storage_key(id: Uuid) -> String {
+    let fan_out = id.as_bytes()[15];
+    format!("{fan_out:02x}/{id}")
+}
+
+/// The client's file name, for display only: no folders, no control characters, bounded.
+fn clean_file_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_FILE_NAME_CHARS)
+        .collect();
+    let cleaned = cleaned.trim();
+    if cleaned.is_empty() {
+        "image".to_owned()
+    } else {
+        cleaned.to_owned()
+    }
+}
+
+/// Deletes the caller's image: its prompts, its row, then its bytes.
+#[tracing::instrument(skip_all, fields(user_id = %user_id, image_id = %id))]
+pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
+    let txn = state.db.begin().await?;
+    let found = find_owned(&txn, user_id, id)
+        .await?
+        .ok_or(AppError::NotFound("Image"))?;
+    // Generations in flight for it find their row gone and end there (issue 4 reports them
+    // CANCELLED to their subscribers).
+    video_prompt::Entity::delete_many()
+        .filter(video_prompt::Column::ImageId.eq(id))
+        .exec(&txn)
+        .await?;
+    image::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    delete_bytes(state, vec![found.storage_key]).await;
+    Ok(())
+}
+
+/// Deletes the bytes of images whose rows are gone, in a task of its own so that a client
+/// going away cannot stop it half-way. Bytes go after the rows: a failure here leaves
+/// unreachable bytes (logged), never a row pointing at nothing.
+pub(crate) async fn delete_bytes(state: &AppState, keys: Vec<String>) {
+    let store = state.images.clone();
+    let task = async move {
+        for key in keys {
+            if let Err(err) = store.delete(&key).await {
+                tracing::warn!(error = ?err, key, "could not delete the bytes of a deleted image");
+            }
+        }
+    };
+    let _ = tokio::spawn(task.instrument(tracing::Span::current())).await;
+}
+
+/// The caller's image, or `None` (also for another user's).
+pub async fn find_owned(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<image::Model>> {
+    Ok(image::Entity::find_by_id(id)
+        .join(JoinType::InnerJoin, image::Relation::Collection.def())
+        .filter(collection::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// Any image by id: for the signed image route, where the signature is the authorisation.
+pub async fn find_for_serving(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> AppResult<Option<image::Model>> {
+    Ok(image::Entity::find_by_id(id).one(db).await?)
+}
+
+/// One page of images for each of several collections, newest first, in one statement: a
+/// window function numbers each collection's rows, and only the first `first + 1` of each are
+/// returned. This is what keeps a page of collections with their images at a fixed number of
+/// queries (the DataLoader gathers the collection ids).
+pub async fn pages_by_collection(
+    db: &impl ConnectionTrait,
+    collection_ids: &[Uuid],
+    page: PageRequest,
+) -> AppResult<HashMap<Uuid, Page<image::Model>>> {
+    let mut inner = Query::select();
+    inner
+        .column((image::Entity, Asterisk))
+        .expr_as(
+            Expr::cust(
+                "ROW_NUMBER() OVER (PARTITION BY collection_id ORDER BY created_at DESC, id DESC)",
+            ),
+            Alias::new("row_in_collection"),
+        )
+        .from(image::Entity)
+        .and_where(image::Column::CollectionId.is_in(collection_ids.iter().copied()));
+    if let Some(after) = page.after {
+        inner.cond_where(after.older_than(image::Column::CreatedAt, image::Column::Id));
+    }
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner.to_owned(), Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("row_in_collection")).lte(page.first + 1))
+        .to_owned();
+    let statement = db.get_database_backend().build(&outer);
+    let rows = image::Entity::find()
+        .from_raw_sql(statement)
+        .all(db)
+        .await?;
+
+    let mut grouped: HashMap<Uuid, Vec<image::Model>> =
+        collection_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        grouped.entry(row.collection_id).or_default().push(row);
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(id, mut rows)| {
+            rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
+            (id, Page::from_rows(rows, page.first))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_lose_folders_and_control_characters() {
+        assert_eq!(clean_file_name("C:\\Users\\anna\\Bild.png"), "Bild.png");
+        assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_file_name("a\nb.jpg"), "ab.jpg");
+        assert_eq!(clean_file_name("   "), "image");
+        assert_eq!(clean_file_name(&"x".repeat(1000)).len(), 255);
+    }
+}
