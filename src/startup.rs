@@ -4,10 +4,11 @@
 //! key check, binding the port) before serving, so a misconfiguration stops the start with a
 //! clear message instead of surfacing later. Tests build it with port 0 and read the real port.
 
-use std::{future::Future, net::SocketAddr, sync::Arc};
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::PasswordHasher,
@@ -15,10 +16,15 @@ use crate::{
     crypto::{MasterKey, Sealer},
     db,
     events::EventHub,
+    gemini::{GeminiClient, GeminiConfig},
     graphql::{self, Limits},
     http::{self, GraphqlEndpoint, multipart::MultipartLimits},
     images::{ImageStore, UrlSigner},
-    jobs::runner::Jobs,
+    jobs::{
+        generate::GeminiHandler,
+        retry::RetryPolicy,
+        runner::{self, Handler, Jobs, RunnerConfig},
+    },
     services::{master_key_check, url_signing_key},
     state::{AppState, Settings},
 };
@@ -27,6 +33,42 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     state: AppState,
+    worker: Worker,
+}
+
+/// What the generation workers run with.
+struct Worker {
+    config: RunnerConfig,
+    handler: Arc<dyn Handler>,
+}
+
+impl Worker {
+    fn build(args: &ServeArgs, state: &AppState) -> anyhow::Result<Self> {
+        let client = GeminiClient::new(GeminiConfig::from_serve_args(args))
+            .context("could not build the Gemini client")?;
+        let handler = GeminiHandler {
+            state: state.clone(),
+            client,
+            images: Arc::new(state.images.clone()),
+            progress: Arc::new(state.events.clone()),
+        };
+        Ok(Self {
+            config: RunnerConfig {
+                // Unique per process: a restarted process must not count as the old lease holder.
+                owner: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+                workers: args.workers,
+                lease: args.lease,
+                retry: RetryPolicy {
+                    max_attempts: args.max_attempts.max(1),
+                    base_delay: args.retry_base_delay,
+                    ..RetryPolicy::default()
+                },
+                shutdown_grace: args.shutdown_grace,
+                idle_poll: Duration::from_secs(5),
+            },
+            handler: Arc::new(handler),
+        })
+    }
 }
 
 impl Application {
@@ -97,6 +139,7 @@ impl Application {
             },
         };
         let router = http::router(state.clone(), endpoint);
+        let worker = Worker::build(&args, &state)?;
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
@@ -104,6 +147,7 @@ impl Application {
             listener,
             router,
             state,
+            worker,
         })
     }
 
@@ -124,11 +168,32 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
+        let stopping = CancellationToken::new();
+        let workers = tokio::spawn(runner::run(
+            self.state.db.clone(),
+            self.worker.config,
+            self.state.jobs.clone(),
+            self.worker.handler,
+            Arc::new(self.state.events.clone()),
+            stopping.clone(),
+        ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown({
+                let stopping = stopping.clone();
+                async move {
+                    shutdown.await;
+                    // Workers stop claiming at once, while HTTP requests in flight finish.
+                    stopping.cancel();
+                }
+            })
             .await
-            .context("the HTTP server failed")?;
+            .context("the HTTP server failed");
+        stopping.cancel();
+        if let Err(err) = workers.await {
+            tracing::error!(error = %err, "the generation workers panicked");
+        }
+        served?;
         self.state.db.clone().close().await.ok();
         tracing::info!("shut down cleanly");
         Ok(())

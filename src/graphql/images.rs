@@ -7,13 +7,18 @@ use entity::image;
 
 use super::{
     collections::Collection,
+    connection::{self, PageConnection},
     context::ContextExt,
     ids::{parse_id, to_id},
-    loaders::CollectionLoader,
+    loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
+    video_prompts::VideoPrompt,
 };
 use crate::{
     error::AppError,
-    services::images::{self, NewUpload},
+    services::{
+        images::{self, NewUpload},
+        pagination::{Cursor, Page, PageRequest},
+    },
 };
 
 /// An uploaded image. Its type and size were read from the file itself.
@@ -66,6 +71,37 @@ impl Image {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// The prompts asked for this image, newest first. `first`: 0 to 100 (default 20).
+    #[graphql(complexity = "connection::complexity(first, child_complexity)")]
+    async fn video_prompts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<PageConnection<VideoPrompt>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let prompts = ctx
+            .loader::<PromptPageLoader>()
+            .load_one(PromptPageKey {
+                image_id: self.0.id,
+                page,
+            })
+            .await?
+            .unwrap_or(Page {
+                items: Vec::new(),
+                has_next_page: false,
+            });
+        Ok(connection::connection(
+            prompts,
+            page,
+            |prompt| Cursor {
+                created_at: prompt.created_at,
+                id: prompt.id,
+            },
+            VideoPrompt,
+        ))
     }
 }
 

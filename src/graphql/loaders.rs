@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::Loader;
-use entity::{collection, image, profile};
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{collection, image, profile, video_prompt};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -12,8 +12,34 @@ use crate::{
     services::{
         collections, images,
         pagination::{Page, PageRequest},
+        video_prompts,
     },
 };
+
+/// Gives one operation its own loaders: batching and caching last for that operation only, so
+/// no request sees another's cached rows.
+pub fn add_to(data: &mut async_graphql::Data, db: &DatabaseConnection) {
+    data.insert(DataLoader::new(
+        ProfileLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        CollectionLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        ImageLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        ImagePageLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        PromptPageLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+}
 
 /// Users' profiles (Gemini key status) by user id.
 pub struct ProfileLoader {
@@ -85,6 +111,60 @@ impl Loader<ImagePageKey> for ImagePageLoader {
                     images,
                 )
             }));
+        }
+        Ok(pages)
+    }
+}
+
+/// Images by id (for `VideoPrompt.image`).
+pub struct ImageLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Uuid> for ImageLoader {
+    type Value = image::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = image::Entity::find()
+            .filter(image::Column::Id.is_in(keys.iter().copied()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+    }
+}
+
+/// One page of an image's video prompts; keyed like `ImagePageKey`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PromptPageKey {
+    pub image_id: Uuid,
+    pub page: PageRequest,
+}
+
+pub struct PromptPageLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<PromptPageKey> for PromptPageLoader {
+    type Value = Page<video_prompt::Model>;
+    type Error = AppError;
+
+    async fn load(
+        &self,
+        keys: &[PromptPageKey],
+    ) -> Result<HashMap<PromptPageKey, Self::Value>, Self::Error> {
+        let mut groups: HashMap<PageRequest, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups.entry(key.page).or_default().push(key.image_id);
+        }
+        let mut pages = HashMap::with_capacity(keys.len());
+        for (page, image_ids) in groups {
+            let found = video_prompts::pages_by_image(&self.db, &image_ids, page).await?;
+            pages.extend(
+                found
+                    .into_iter()
+                    .map(|(image_id, prompts)| (PromptPageKey { image_id, page }, prompts)),
+            );
         }
         Ok(pages)
     }

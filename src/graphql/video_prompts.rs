@@ -8,6 +8,8 @@ use entity::{sea_orm_active_enums, video_prompt};
 use super::{
     context::ContextExt,
     ids::{parse_id, to_id},
+    images::Image,
+    loaders::ImageLoader,
 };
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
@@ -48,6 +50,16 @@ pub struct VideoPrompt(pub video_prompt::Model);
 impl VideoPrompt {
     async fn id(&self) -> ID {
         to_id(self.0.id)
+    }
+
+    /// The image the prompt is for.
+    async fn image(&self, ctx: &Context<'_>) -> Result<Image> {
+        let found = ctx
+            .loader::<ImageLoader>()
+            .load_one(self.0.image_id)
+            .await?
+            .ok_or(AppError::NotFound("Image"))?;
+        Ok(Image(found))
     }
 
     async fn camera_style(&self) -> Result<CameraStyle> {

@@ -7,7 +7,6 @@
 
 use async_graphql::{
     BatchRequest, BatchResponse, Request, Response,
-    dataloader::DataLoader,
     parser::types::{DocumentOperations, OperationType},
 };
 use axum::{
@@ -315,18 +314,7 @@ fn with_request_data(
 ) -> BatchRequest {
     let prepare = |mut request: Request| {
         let db = &endpoint.state.db;
-        request.data.insert(DataLoader::new(
-            loaders::ProfileLoader { db: db.clone() },
-            tokio::spawn,
-        ));
-        request.data.insert(DataLoader::new(
-            loaders::CollectionLoader { db: db.clone() },
-            tokio::spawn,
-        ));
-        request.data.insert(DataLoader::new(
-            loaders::ImagePageLoader { db: db.clone() },
-            tokio::spawn,
-        ));
+        loaders::add_to(&mut request.data, db);
         if let Some(session) = caller {
             request.data.insert(session);
         }

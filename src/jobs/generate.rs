@@ -34,6 +34,15 @@ pub trait Progress: Send + Sync + 'static {
     fn prompt_so_far(&self, record: &video_prompt::Model, text: &str);
 }
 
+#[async_trait]
+impl ImageBytes for crate::images::ImageStore {
+    async fn load(&self, image: &image::Model) -> anyhow::Result<Bytes> {
+        self.read(&image.storage_key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the bytes of image {} are missing", image.id))
+    }
+}
+
 impl Progress for () {
     fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
 }

@@ -8,8 +8,7 @@ use bytes::Bytes;
 use entity::{collection, image, video_prompt};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    RelationTrait, Set, SqlErr, TransactionTrait,
-    sea_query::{Alias, Asterisk, Expr, ExprTrait, JoinType, Query},
+    RelationTrait, Set, SqlErr, TransactionTrait, sea_query::JoinType,
 };
 use sha2::{Digest, Sha256};
 use tracing::Instrument;
@@ -17,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     collections,
-    pagination::{Page, PageRequest},
+    pagination::{self, ChildOrder, Cursor, Page, PageRequest},
 };
 use crate::{
     error::{AppError, AppResult},
@@ -235,52 +234,23 @@ pub async fn find_for_serving(
     Ok(image::Entity::find_by_id(id).one(db).await?)
 }
 
-/// One page of images for each of several collections, newest first, in one statement: a
-/// window function numbers each collection's rows, and only the first `first + 1` of each are
-/// returned. This is what keeps a page of collections with their images at a fixed number of
-/// queries (the DataLoader gathers the collection ids).
+/// One page of images for each of several collections, newest first, in one statement.
 pub async fn pages_by_collection(
     db: &impl ConnectionTrait,
     collection_ids: &[Uuid],
     page: PageRequest,
 ) -> AppResult<HashMap<Uuid, Page<image::Model>>> {
-    let mut inner = Query::select();
-    inner
-        .column((image::Entity, Asterisk))
-        .expr_as(
-            Expr::cust(
-                "ROW_NUMBER() OVER (PARTITION BY collection_id ORDER BY created_at DESC, id DESC)",
-            ),
-            Alias::new("row_in_collection"),
-        )
-        .from(image::Entity)
-        .and_where(image::Column::CollectionId.is_in(collection_ids.iter().copied()));
-    if let Some(after) = page.after {
-        inner.cond_where(after.older_than(image::Column::CreatedAt, image::Column::Id));
-    }
-    let outer = Query::select()
-        .column(Asterisk)
-        .from_subquery(inner.to_owned(), Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("row_in_collection")).lte(page.first + 1))
-        .to_owned();
-    let statement = db.get_database_backend().build(&outer);
-    let rows = image::Entity::find()
-        .from_raw_sql(statement)
-        .all(db)
-        .await?;
-
-    let mut grouped: HashMap<Uuid, Vec<image::Model>> =
-        collection_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
-        grouped.entry(row.collection_id).or_default().push(row);
-    }
-    Ok(grouped
-        .into_iter()
-        .map(|(id, mut rows)| {
-            rows.sort_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
-            (id, Page::from_rows(rows, page.first))
-        })
-        .collect())
+    const ORDER: ChildOrder<image::Entity> = ChildOrder {
+        parent: image::Column::CollectionId,
+        created_at: image::Column::CreatedAt,
+        id: image::Column::Id,
+        parent_of: |image| image.collection_id,
+        cursor_of: |image| Cursor {
+            created_at: image.created_at,
+            id: image.id,
+        },
+    };
+    pagination::pages_by_parent(db, &ORDER, collection_ids, page).await
 }
 
 #[cfg(test)]

@@ -6,7 +6,12 @@
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
-use sea_orm::{ColumnTrait, Condition, sea_query::IntoColumnRef};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    sea_query::{Alias, Asterisk, Expr, ExprTrait as _, IntoColumnRef, Query},
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -74,7 +79,7 @@ impl PageRequest {
             Some(n) if n < 0 => {
                 return Err(AppError::invalid("first", "`first` must not be negative."));
             }
-            Some(n) => u64::try_from(n).unwrap_or(0).min(MAX_PAGE_SIZE),
+            Some(n) => std::cmp::min(u64::try_from(n).unwrap_or(0), MAX_PAGE_SIZE),
         };
         let after = match after {
             None => None,
@@ -105,6 +110,76 @@ impl<T> Page<T> {
             has_next_page,
         }
     }
+}
+
+/// How a child table is paged under its parents: the parent column, and the columns of the
+/// newest-first order.
+pub struct ChildOrder<E: EntityTrait> {
+    pub parent: E::Column,
+    pub created_at: E::Column,
+    pub id: E::Column,
+    pub parent_of: fn(&E::Model) -> Uuid,
+    pub cursor_of: fn(&E::Model) -> Cursor,
+}
+
+/// One page of children for each of several parents, newest first, in one statement: a window
+/// function numbers each parent's rows, and only the first `first + 1` of each come back. This
+/// is what keeps a page of parents with their children at a fixed number of queries (a
+/// DataLoader gathers the parent ids).
+pub async fn pages_by_parent<E>(
+    db: &impl ConnectionTrait,
+    order: &ChildOrder<E>,
+    parent_ids: &[Uuid],
+    page: PageRequest,
+) -> AppResult<HashMap<Uuid, Page<E::Model>>>
+where
+    E: EntityTrait + Default,
+    E::Model: FromQueryResult + Sized + Send + Sync,
+{
+    use sea_orm::IdenStatic;
+    let mut inner = Query::select();
+    inner
+        .column((E::default(), Asterisk))
+        .expr_as(
+            Expr::cust(format!(
+                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {} DESC, {} DESC)",
+                order.parent.as_str(),
+                order.created_at.as_str(),
+                order.id.as_str()
+            )),
+            Alias::new("row_in_parent"),
+        )
+        .from(E::default())
+        .and_where(order.parent.is_in(parent_ids.iter().copied()));
+    if let Some(after) = page.after {
+        inner.cond_where(after.older_than(order.created_at, order.id));
+    }
+    let outer = Query::select()
+        .column(Asterisk)
+        .from_subquery(inner.to_owned(), Alias::new("ranked"))
+        .and_where(Expr::col(Alias::new("row_in_parent")).lte(page.first + 1))
+        .to_owned();
+    let statement = db.get_database_backend().build(&outer);
+    let rows = E::find().from_raw_sql(statement).all(db).await?;
+
+    let mut grouped: HashMap<Uuid, Vec<E::Model>> =
+        parent_ids.iter().map(|id| (*id, Vec::new())).collect();
+    for row in rows {
+        grouped
+            .entry((order.parent_of)(&row))
+            .or_default()
+            .push(row);
+    }
+    Ok(grouped
+        .into_iter()
+        .map(|(id, mut rows)| {
+            rows.sort_by_key(|row| {
+                let cursor = (order.cursor_of)(row);
+                std::cmp::Reverse((cursor.created_at, cursor.id))
+            });
+            (id, Page::from_rows(rows, page.first))
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -2,6 +2,8 @@
 //! and retrying. The worker that runs them lives in `jobs`; this module only writes the records
 //! a client asks for.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{collection, image, sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::{
@@ -13,7 +15,10 @@ use uuid::Uuid;
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
     error::{AppError, AppResult},
-    services::{gemini_keys, now, on_unique_violation},
+    services::{
+        gemini_keys, now, on_unique_violation,
+        pagination::{self, ChildOrder, Cursor, Page, PageRequest},
+    },
     state::AppState,
 };
 
@@ -80,6 +85,25 @@ pub async fn find(
         .filter(video_prompt::Column::UserId.eq(user_id))
         .one(db)
         .await?)
+}
+
+/// One page of prompts for each of several images, newest first, in one statement.
+pub async fn pages_by_image(
+    db: &impl ConnectionTrait,
+    image_ids: &[Uuid],
+    page: PageRequest,
+) -> AppResult<HashMap<Uuid, Page<video_prompt::Model>>> {
+    const ORDER: ChildOrder<video_prompt::Entity> = ChildOrder {
+        parent: video_prompt::Column::ImageId,
+        created_at: video_prompt::Column::CreatedAt,
+        id: video_prompt::Column::Id,
+        parent_of: |prompt| prompt.image_id,
+        cursor_of: |prompt| Cursor {
+            created_at: prompt.created_at,
+            id: prompt.id,
+        },
+    };
+    pagination::pages_by_parent(db, &ORDER, image_ids, page).await
 }
 
 /// Whether an existing record was made from the same request.

@@ -7,6 +7,7 @@ mod accounts;
 mod browser;
 mod collections;
 mod gemini_key;
+mod generation;
 mod http_spec;
 mod image_urls;
 mod job_queue;

@@ -1,0 +1,146 @@
+//! generateVideoPrompt end to end: the real server, a real upload, the Gemini stand-in, and the
+//! record followed through `videoPrompt(id)` and `image.videoPrompts` until it is finished.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use videoprompt::gemini::{StandIn, StandInConfig};
+
+use crate::{
+    helpers::{Backend, TestApp, error_code},
+    upload_client::{create_collection, upload_ok},
+};
+
+pub const GENERATE: &str = "mutation($input: GenerateVideoPromptInput!) {
+    generateVideoPrompt(input: $input) { id status attempts image { id } }
+}";
+
+pub const FOLLOW: &str = "query($id: ID!) { videoPrompt(id: $id) {
+    id status prompt errorCode errorMessage attempts model promptTokens outputTokens
+    cameraStyle filmEffect notes startedAt completedAt
+    details { scene camera lighting mood effects }
+} }";
+
+/// A server whose Gemini is a fresh stand-in; `configure` may change the server's settings.
+pub async fn app_with_stand_in(
+    backend: Backend,
+    configure: impl FnOnce(&mut videoprompt::config::ServeArgs),
+) -> Option<(TestApp, StandIn)> {
+    let stand_in = StandIn::spawn(StandInConfig::default()).await.unwrap();
+    let base_url = stand_in.base_url();
+    let app = TestApp::spawn_with(backend, |args| {
+        args.gemini_base_url = base_url;
+        // Retries without long waits; the stand-in's own retry delay (1 s) still applies.
+        args.retry_base_delay = Duration::from_millis(20);
+        configure(args);
+    })
+    .await?;
+    Some((app, stand_in))
+}
+
+/// A user with a Gemini key and one uploaded image: (token, image id).
+pub async fn user_with_image(app: &TestApp, email: &str, gemini_key: &str) -> (String, String) {
+    let (token, _) = app.register(email).await;
+    let body = app
+        .gql(
+            "mutation($k: String!) { setGeminiApiKey(apiKey: $k) { hasGeminiApiKey } }",
+            json!({ "k": gemini_key }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["setGeminiApiKey"]["hasGeminiApiKey"], true,
+        "{body}"
+    );
+    let collection = create_collection(app, &token, "Urlaub").await;
+    let image = upload_ok(app, &token, &collection, "landscape.jpg").await;
+    (token, image["id"].as_str().unwrap().to_owned())
+}
+
+pub async fn generate(app: &TestApp, token: &str, input: Value) -> Value {
+    app.gql(GENERATE, json!({ "input": input }), Some(token))
+        .await
+}
+
+/// Polls `videoPrompt(id)` until the record is finished. The loop is bounded by the server's
+/// own guarantees (every path ends), not by a timing assumption; the cap only turns a hang into
+/// a readable failure.
+pub async fn until_finished(app: &TestApp, token: &str, id: &str) -> Value {
+    for _ in 0..1200 {
+        let body = app.gql(FOLLOW, json!({ "id": id }), Some(token)).await;
+        let record = &body["data"]["videoPrompt"];
+        match record["status"].as_str() {
+            Some("COMPLETED" | "FAILED" | "CANCELLED") => return record.clone(),
+            Some(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            None => panic!("videoPrompt({id}) answered {body}"),
+        }
+    }
+    panic!("videoPrompt({id}) did not finish within a minute");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_completes_on_sqlite() {
+    completes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_generation_completes_on_postgres() {
+    completes(Backend::Postgres).await;
+}
+
+async fn completes(backend: Backend) {
+    let Some((app, stand_in)) = app_with_stand_in(backend, |_| {}).await else {
+        return;
+    };
+    let (token, image_id) = user_with_image(&app, "gen@example.org", "test-key-0001").await;
+    let body = generate(
+        &app,
+        &token,
+        json!({ "imageId": image_id, "cameraStyle": "DRONE", "filmEffect": "NOIR",
+                "notes": "Nebel über dem See" }),
+    )
+    .await;
+    let started = &body["data"]["generateVideoPrompt"];
+    assert_eq!(started["status"], "PENDING", "{body}");
+    assert_eq!(started["image"]["id"], image_id.as_str());
+    let id = started["id"].as_str().unwrap();
+
+    let done = until_finished(&app, &token, id).await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    let prompt = done["prompt"].as_str().unwrap();
+    // The stand-in names the labels it was asked for: the server sent the right request.
+    assert!(prompt.contains("Drohnenflug"), "{prompt}");
+    assert!(prompt.contains("Film noir"), "{prompt}");
+    assert_eq!(done["attempts"], 1);
+    assert_eq!(done["errorCode"], Value::Null);
+    assert!(
+        done["details"]["scene"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty())
+    );
+    assert!(done["model"].as_str().is_some());
+    assert!(done["outputTokens"].as_i64().is_some_and(|n| n > 0));
+    assert!(done["completedAt"].is_string() && done["startedAt"].is_string());
+
+    let generated = stand_in
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path.contains(":streamGenerateContent") || r.path.contains(":generateContent")
+        })
+        .count();
+    assert_eq!(generated, 1, "Gemini was asked exactly once");
+
+    let listed = app
+        .gql(
+            "query($id: ID!) { image(id: $id) { videoPrompts(first: 5) { nodes { id status } } } }",
+            json!({ "id": image_id }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        listed["data"]["image"]["videoPrompts"]["nodes"][0]["id"], id,
+        "{listed}"
+    );
+    assert_eq!(error_code(&listed), None);
+}
