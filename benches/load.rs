@@ -2,13 +2,21 @@
 //! and latency percentiles.
 //!
 //! ```text
-//! cargo bench --bench load -- [--backend sqlite|postgres|both] [--clients N] [--seconds S]
+//! cargo bench --bench load -- [--scenario me|collections|all] [--backend sqlite|postgres|both]
+//!                             [--clients N] [--seconds S]
 //! ```
 //!
 //! Scenario `me` (issue 2): while 8 clients log in nonstop (each login hashes a password with
 //! argon2id), N clients send `{ me { email hasGeminiApiKey } }`. The figure that matters is the
 //! query's p99: password hashing runs on the blocking pool under a bound, so it must not stall
-//! the other requests. PostgreSQL comes from `VIDEOPROMPT_TEST_POSTGRES_URL` (default
+//! the other requests.
+//!
+//! Scenario `collections` (issue 3): a user with 20 collections of 20 images; N clients send
+//! `{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }`.
+//! Reported with the server's peak RSS and the SQL statements one such request runs (the
+//! DataLoaders keep that number fixed however many collections there are).
+//!
+//! PostgreSQL comes from `VIDEOPROMPT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark creates and drops its own
 //! database there.
 
@@ -29,6 +37,7 @@ const LOGIN_CLIENTS: usize = 8;
 const PASSWORD: &str = "correct horse battery staple";
 
 struct Options {
+    scenarios: Vec<&'static str>,
     backends: Vec<&'static str>,
     clients: usize,
     seconds: u64,
@@ -36,6 +45,7 @@ struct Options {
 
 fn options() -> Options {
     let mut options = Options {
+        scenarios: vec!["me", "collections"],
         backends: vec!["sqlite", "postgres"],
         clients: 16,
         seconds: 10,
@@ -50,6 +60,14 @@ fn options() -> Options {
                     "sqlite" => vec!["sqlite"],
                     "postgres" => vec!["postgres"],
                     _ => vec!["sqlite", "postgres"],
+                };
+                i += 1;
+            }
+            "--scenario" => {
+                options.scenarios = match value.as_str() {
+                    "me" => vec!["me"],
+                    "collections" => vec!["collections"],
+                    _ => vec!["me", "collections"],
                 };
                 i += 1;
             }
@@ -165,6 +183,25 @@ impl Drop for Server {
     }
 }
 
+impl Server {
+    /// The server's peak resident memory so far (`VmHWM`), in MiB.
+    fn peak_rss_mib(&self) -> f64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| {
+                rest.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .map_or(f64::NAN, |kib| kib / 1024.0)
+    }
+}
+
 async fn graphql(
     client: &reqwest::Client,
     base: &str,
@@ -232,78 +269,38 @@ async fn scenario_me(backend: &str, options: &Options) {
     }
 
     let stop = Arc::new(AtomicBool::new(false));
-    let measuring = Arc::new(AtomicBool::new(false));
     let logins = Arc::new(AtomicU64::new(0));
     let mut login_tasks = Vec::new();
     for i in 0..LOGIN_CLIENTS {
-        let (client, base, stop, measuring, logins) = (
-            client.clone(),
-            base.clone(),
-            stop.clone(),
-            measuring.clone(),
-            logins.clone(),
-        );
+        let (client, base, stop, logins) =
+            (client.clone(), base.clone(), stop.clone(), logins.clone());
         login_tasks.push(tokio::spawn(async move {
             let input = credentials(&format!("login{i}@bench.test"));
             while !stop.load(Ordering::Relaxed) {
                 graphql(&client, &base, LOGIN, input.clone(), None).await;
-                if measuring.load(Ordering::Relaxed) {
-                    logins.fetch_add(1, Ordering::Relaxed);
-                }
+                logins.fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
-    let mut query_tasks = Vec::new();
-    for _ in 0..options.clients {
-        let (client, base, stop, measuring, token) = (
-            client.clone(),
-            base.clone(),
-            stop.clone(),
-            measuring.clone(),
-            token.clone(),
-        );
-        query_tasks.push(tokio::spawn(async move {
-            let mut samples = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let started = Instant::now();
-                let body = graphql(&client, &base, ME, json!({}), Some(&token)).await;
-                let elapsed = started.elapsed();
-                assert_eq!(body["data"]["me"]["email"], "reader@bench.test");
-                if measuring.load(Ordering::Relaxed) {
-                    samples.push(elapsed);
-                }
-            }
-            samples
-        }));
-    }
-
-    // Warm up (connections, caches, the dummy hash), then measure.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    measuring.store(true, Ordering::Relaxed);
     let started = Instant::now();
-    tokio::time::sleep(Duration::from_secs(options.seconds)).await;
-    measuring.store(false, Ordering::Relaxed);
-    let elapsed = started.elapsed();
+    let (samples, elapsed) = measure(&client, &base, &token, ME, options, |body| {
+        assert_eq!(body["data"]["me"]["email"], "reader@bench.test");
+    })
+    .await;
     stop.store(true, Ordering::Relaxed);
-
-    let mut samples = Vec::new();
-    for task in query_tasks {
-        samples.extend(task.await.unwrap());
-    }
     for task in login_tasks {
         task.await.unwrap();
     }
-    samples.sort();
-    let seconds = elapsed.as_secs_f64();
+    let login_seconds = started.elapsed().as_secs_f64();
     println!(
         "me/{backend:<8} clients={:<3} queries/s={:>8.0}  p50={}  p90={}  p99={}  max={}  logins/s={:.1}",
         options.clients,
-        samples.len() as f64 / seconds,
+        samples.len() as f64 / elapsed.as_secs_f64(),
         ms(percentile(&samples, 50.0)),
         ms(percentile(&samples, 90.0)),
         ms(percentile(&samples, 99.0)),
         ms(samples.last().copied().unwrap_or_default()),
-        logins.load(Ordering::Relaxed) as f64 / seconds,
+        logins.load(Ordering::Relaxed) as f64 / login_seconds,
     );
 }
 
@@ -312,8 +309,147 @@ fn main() {
     let options = options();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        for backend in &options.backends {
-            scenario_me(backend, &options).await;
+        for scenario in &options.scenarios {
+            for backend in &options.backends {
+                match *scenario {
+                    "me" => scenario_me(backend, &options).await,
+                    _ => scenario_collections(backend, &options).await,
+                }
+            }
         }
     });
+}
+
+const COLLECTIONS_QUERY: &str = "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }";
+
+/// Runs `clients` loops of one query for `seconds` after a warm-up; returns the sorted
+/// latencies and the measured duration.
+async fn measure(
+    client: &reqwest::Client,
+    base: &str,
+    token: &str,
+    query: &'static str,
+    options: &Options,
+    check: fn(&Value),
+) -> (Vec<Duration>, Duration) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let measuring = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    for _ in 0..options.clients {
+        let (client, base, stop, measuring, token) = (
+            client.clone(),
+            base.to_owned(),
+            stop.clone(),
+            measuring.clone(),
+            token.to_owned(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                let started = Instant::now();
+                let body = graphql(&client, &base, query, json!({}), Some(&token)).await;
+                let elapsed = started.elapsed();
+                check(&body);
+                if measuring.load(Ordering::Relaxed) {
+                    samples.push(elapsed);
+                }
+            }
+            samples
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    measuring.store(true, Ordering::Relaxed);
+    let started = Instant::now();
+    tokio::time::sleep(Duration::from_secs(options.seconds)).await;
+    measuring.store(false, Ordering::Relaxed);
+    let elapsed = started.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await.unwrap());
+    }
+    samples.sort();
+    (samples, elapsed)
+}
+
+async fn scenario_collections(backend: &str, options: &Options) {
+    let server = Server::start(backend).await;
+    let client = reqwest::Client::new();
+    let base = server.base.clone();
+    let token = graphql(
+        &client,
+        &base,
+        REGISTER,
+        credentials("albums@bench.test"),
+        None,
+    )
+    .await["data"]["register"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let image = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/images/tiny.png"
+    ))
+    .unwrap();
+    for c in 0..20 {
+        let body = graphql(
+            &client,
+            &base,
+            "mutation($n: String!) { createCollection(name: $n) { id } }",
+            json!({ "n": format!("Album {c}") }),
+            Some(&token),
+        )
+        .await;
+        let collection = body["data"]["createCollection"]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for i in 0..20 {
+            let operations = json!({
+                "query": "mutation($c: ID!, $f: Upload!) { uploadImage(collectionId: $c, file: $f) { id } }",
+                "variables": { "c": collection, "f": null },
+            });
+            let form = reqwest::multipart::Form::new()
+                .text("operations", operations.to_string())
+                .text("map", r#"{"0":["variables.f"]}"#)
+                .part(
+                    "0",
+                    reqwest::multipart::Part::bytes(image.clone())
+                        .file_name(format!("{c}-{i}.png")),
+                );
+            let body: Value = client
+                .post(format!("{base}/graphql"))
+                .bearer_auth(&token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            assert!(body.get("errors").is_none(), "upload failed: {body}");
+        }
+    }
+    let (samples, elapsed) = measure(&client, &base, &token, COLLECTIONS_QUERY, options, |body| {
+        let collections = body["data"]["me"]["collections"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(collections.len(), 20);
+        assert_eq!(
+            collections[0]["images"]["nodes"].as_array().unwrap().len(),
+            20
+        );
+    })
+    .await;
+    println!(
+        "collections/{backend:<8} clients={:<3} queries/s={:>7.0}  p50={}  p90={}  p99={}  max={}  peak RSS={:.1} MiB",
+        options.clients,
+        samples.len() as f64 / elapsed.as_secs_f64(),
+        ms(percentile(&samples, 50.0)),
+        ms(percentile(&samples, 90.0)),
+        ms(percentile(&samples, 99.0)),
+        ms(samples.last().copied().unwrap_or_default()),
+        server.peak_rss_mib(),
+    );
 }
