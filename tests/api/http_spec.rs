@@ -238,6 +238,28 @@ async fn bodies_batches_depth_and_complexity_are_limited() {
     );
 }
 
+/// A connection field costs `first` times its children, so nested pages cannot hide a huge
+/// answer behind a small query.
+#[tokio::test]
+async fn connection_fields_count_first_in_the_complexity_limit() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (token, _) = app.register("pages@example.org").await;
+    let nested = "{ me { collections(first: 100) { nodes { images(first: 100) { nodes {
+        id videoPrompts(first: 100) { nodes { id } } } } } } } }";
+    let refused = app.gql(nested, json!({}), Some(&token)).await;
+    assert_eq!(
+        error_code(&refused),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{refused}"
+    );
+    assert!(refused["data"].is_null(), "{refused}");
+
+    let modest = "{ me { collections(first: 5) { nodes { images(first: 5) { nodes { id } } } } } }";
+    let answered = app.gql(modest, json!({}), Some(&token)).await;
+    assert_eq!(error_code(&answered), None, "{answered}");
+    assert!(answered["data"]["me"]["collections"]["nodes"].is_array());
+}
+
 #[tokio::test]
 async fn introspection_and_suggestions_can_be_turned_off() {
     let open = TestApp::spawn(Backend::Sqlite).await.unwrap();
