@@ -8,6 +8,8 @@ mod browser;
 mod collections;
 mod gemini_key;
 mod generation;
+mod generation_faults;
+mod generation_flows;
 mod http_spec;
 mod image_urls;
 mod job_queue;
