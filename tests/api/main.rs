@@ -8,6 +8,7 @@ mod browser;
 mod collections;
 mod gemini_key;
 mod generation;
+mod generation_durability;
 mod generation_faults;
 mod generation_flows;
 mod http_spec;
