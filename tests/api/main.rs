@@ -18,6 +18,7 @@ mod pickers;
 mod process;
 mod prompt_requests;
 mod records;
+mod runner_strands_nothing;
 mod schema_file;
 mod upload_client;
 mod uploads;
