@@ -4,6 +4,7 @@
 //! key check, binding the port) before serving, so a misconfiguration stops the start with a
 //! clear message instead of surfacing later. Tests build it with port 0 and read the real port.
 
+use axum::serve::ListenerExt;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
@@ -178,7 +179,12 @@ impl Application {
             stopping.clone(),
         ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
-        let served = axum::serve(self.listener, self.router)
+        // Small writes (subscription frames, streamed answers) go out at once instead of
+        // waiting for the client's delayed ACK.
+        let listener = self.listener.tap_io(|tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown({
                 let stopping = stopping.clone();
                 async move {
