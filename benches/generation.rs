@@ -263,15 +263,15 @@ fn png_of_about(target: usize) -> Vec<u8> {
     let width: usize = 512;
     let row = 1 + 3 * width;
     let height = target.div_ceil(row);
-    let mut raw = Vec::with_capacity(row * height);
+    // Each row: a filter byte (0: none), then the pixels.
+    let mut raw = vec![0u8; row * height];
     let mut seed: u32 = 0x1234_5678;
-    for _ in 0..height {
-        raw.push(0); // filter: none
-        for _ in 0..3 * width {
+    for line in raw.chunks_mut(row) {
+        for byte in &mut line[1..] {
             seed ^= seed << 13;
             seed ^= seed >> 17;
             seed ^= seed << 5;
-            raw.push(seed as u8);
+            *byte = seed as u8;
         }
     }
     let mut zlib = vec![0x78, 0x01];
