@@ -4,10 +4,10 @@
 //! key check, binding the port) before serving, so a misconfiguration stops the start with a
 //! clear message instead of surfacing later. Tests build it with port 0 and read the real port.
 
-use axum::serve::ListenerExt;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 

@@ -23,7 +23,6 @@ mod generate;
 mod request;
 mod sniff;
 
-use axum::serve::ListenerExt;
 use std::{
     future::Future,
     net::SocketAddr,
@@ -37,6 +36,7 @@ use axum::{
     extract::{Request, State},
     http::{HeaderMap, Method, StatusCode},
     response::Response,
+    serve::ListenerExt,
 };
 use bytes::Bytes;
 use serde_json::Value;
