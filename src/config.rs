@@ -97,6 +97,11 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_GEMINI_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
     pub gemini_timeout: Duration,
 
+    /// Longest wait for an image uploaded through the Files API to be processed (ACTIVE) before
+    /// the generation fails with GEMINI_FILE_PROCESSING.
+    #[arg(long, env = "VIDEOPROMPT_GEMINI_FILE_WAIT", default_value = "60s", value_parser = parse_duration)]
+    pub gemini_file_wait: Duration,
+
     /// Generations in flight per instance (they wait on the network, not on the CPU).
     #[arg(long, env = "VIDEOPROMPT_WORKERS", default_value_t = 16)]
     pub workers: usize,

@@ -7,6 +7,7 @@
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -178,7 +179,12 @@ impl Application {
             stopping.clone(),
         ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
-        let served = axum::serve(self.listener, self.router)
+        // Small writes (subscription frames, streamed answers) go out at once instead of
+        // waiting for the client's delayed ACK.
+        let listener = self.listener.tap_io(|tcp: &mut tokio::net::TcpStream| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown({
                 let stopping = stopping.clone();
                 async move {

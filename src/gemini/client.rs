@@ -100,6 +100,10 @@ impl GeminiConfig {
             model: args.gemini_model.clone(),
             request_timeout: args.gemini_timeout,
             inline_limit: args.gemini_inline_limit,
+            file_poll: FilePollPolicy {
+                max_wait: args.gemini_file_wait,
+                ..FilePollPolicy::default()
+            },
             ..Self::default()
         }
     }

@@ -15,12 +15,14 @@
 
 use std::{
     collections::HashMap,
+    panic::AssertUnwindSafe,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use async_trait::async_trait;
 use entity::video_prompt;
+use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::{sync::CancellationToken, task::TaskTracker};
@@ -239,19 +241,51 @@ struct AttemptContext {
 impl AttemptContext {
     async fn run(self, job: video_prompt::Model) {
         let id = job.id;
+        // Taken up again after its worker died once too often (a lease that ran out counts a
+        // try too): a record that keeps killing its workers must end, not loop for ever.
+        let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
+        if attempts > self.config.retry.max_attempts {
+            let outcome = Outcome::Failed {
+                code: "INTERNAL".into(),
+                message: format!(
+                    "The generation was interrupted {} times and was given up.",
+                    attempts - 1
+                ),
+            };
+            if let Ok(Some(record)) =
+                finish_with_retries(&self.db, id, &self.config.owner, outcome).await
+            {
+                self.listener.changed(&record);
+            }
+            return;
+        }
         let cancel = self.abort_all.child_token();
         self.jobs.register(id, cancel.clone());
         let lease_lost = CancellationToken::new();
-        let renewer = tokio::spawn(renew_lease(
+        // Aborted when this attempt ends however it ends (a panic included): a renewer left
+        // running would hold the lease for good and strand the record in PROCESSING.
+        let renewer = AbortOnDrop(tokio::spawn(renew_lease(
             self.db.clone(),
             id,
             self.config.clone(),
             cancel.clone(),
             lease_lost.clone(),
-        ));
+        )));
 
-        let attempt = self.handler.run(&job, cancel.clone()).await;
-        renewer.abort();
+        // A panicking handler is a bug, but it must not strand the record: it counts as a
+        // failed try (retried while attempts remain, then FAILED with INTERNAL).
+        let attempt = AssertUnwindSafe(self.handler.run(&job, cancel.clone()))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!(%id, panic = panic_message(&panic), "the generation handler panicked");
+                Attempt::Retryable {
+                    code: "INTERNAL".into(),
+                    message: "The generation stopped unexpectedly.".into(),
+                    retry_after: None,
+                }
+            });
+        drop(renewer);
         self.jobs.unregister(id);
 
         let outcome = match attempt {
@@ -297,7 +331,7 @@ impl AttemptContext {
         };
         let Some(outcome) = outcome else { return };
         let retry_at = matches!(outcome, Outcome::RetryAt { .. } | Outcome::HandBack);
-        match queue::finish(&self.db, id, &self.config.owner, outcome).await {
+        match finish_with_retries(&self.db, id, &self.config.owner, outcome).await {
             Ok(Some(record)) => {
                 self.listener.changed(&record);
                 if retry_at {
@@ -312,6 +346,45 @@ impl AttemptContext {
             }
         }
     }
+}
+
+/// Records an outcome, trying a few times over a database hiccup: the answer is already paid
+/// for, and losing it would cost another Gemini call once the lease runs out.
+async fn finish_with_retries(
+    db: &DatabaseConnection,
+    id: Uuid,
+    owner: &str,
+    outcome: Outcome,
+) -> Result<Option<video_prompt::Model>, sea_orm::DbErr> {
+    const TRIES: u32 = 3;
+    let mut tried = 1;
+    loop {
+        match queue::finish(db, id, owner, outcome.clone()).await {
+            Err(err) if tried < TRIES => {
+                tracing::warn!(%id, error = %err, "recording an outcome failed; trying again");
+                tokio::time::sleep(Duration::from_millis(100 * u64::from(tried))).await;
+                tried += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Aborts a spawned task when dropped (also while unwinding).
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {
+    panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(no message)")
 }
 
 /// Renews the lease every third of its length; on losing it (cancelled, taken over), aborts

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::{
     images,
     pagination::{Page, PageRequest},
+    video_prompts,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -68,6 +69,22 @@ pub async fn rename(
 /// Deletes a collection with its images (rows and bytes) and their prompts.
 #[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %id))]
 pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
+    find_owned(&state.db, user_id, id)
+        .await?
+        .ok_or(AppError::NotFound("Collection"))?;
+    let in_collection = || {
+        sea_orm::sea_query::Query::select()
+            .column(image::Column::Id)
+            .from(image::Entity)
+            .and_where(image::Column::CollectionId.eq(id))
+            .to_owned()
+    };
+    // Generations in flight for its images stop now; they end CANCELLED for their subscribers.
+    let stopped = video_prompts::stop_for_deletion(
+        state,
+        sea_orm::Condition::all().add(video_prompt::Column::ImageId.in_subquery(in_collection())),
+    )
+    .await?;
     let txn = state.db.begin().await?;
     find_owned(&txn, user_id, id)
         .await?
@@ -82,15 +99,7 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
     // Explicit rather than trusting ON DELETE CASCADE alone: SQLite enforces foreign keys only
     // when the connection asks for it.
     video_prompt::Entity::delete_many()
-        .filter(
-            video_prompt::Column::ImageId.in_subquery(
-                sea_orm::sea_query::Query::select()
-                    .column(image::Column::Id)
-                    .from(image::Entity)
-                    .and_where(image::Column::CollectionId.eq(id))
-                    .to_owned(),
-            ),
-        )
+        .filter(video_prompt::Column::ImageId.in_subquery(in_collection()))
         .exec(&txn)
         .await?;
     image::Entity::delete_many()
@@ -99,6 +108,7 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
         .await?;
     collection::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    video_prompts::announce_cancelled(state, stopped);
     images::delete_bytes(state, keys).await;
     Ok(())
 }

@@ -17,6 +17,7 @@ use uuid::Uuid;
 use super::{
     collections,
     pagination::{self, ChildOrder, Cursor, Page, PageRequest},
+    video_prompts,
 };
 use crate::{
     error::{AppError, AppResult},
@@ -182,18 +183,26 @@ fn clean_file_name(name: &str) -> String {
 /// Deletes the caller's image: its prompts, its row, then its bytes.
 #[tracing::instrument(skip_all, fields(user_id = %user_id, image_id = %id))]
 pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
+    find_owned(&state.db, user_id, id)
+        .await?
+        .ok_or(AppError::NotFound("Image"))?;
+    // Generations in flight for it stop now; they end CANCELLED for their subscribers.
+    let stopped = video_prompts::stop_for_deletion(
+        state,
+        sea_orm::Condition::all().add(video_prompt::Column::ImageId.eq(id)),
+    )
+    .await?;
     let txn = state.db.begin().await?;
     let found = find_owned(&txn, user_id, id)
         .await?
         .ok_or(AppError::NotFound("Image"))?;
-    // Generations in flight for it find their row gone and end there (issue 4 reports them
-    // CANCELLED to their subscribers).
     video_prompt::Entity::delete_many()
         .filter(video_prompt::Column::ImageId.eq(id))
         .exec(&txn)
         .await?;
     image::Entity::delete_by_id(id).exec(&txn).await?;
     txn.commit().await?;
+    video_prompts::announce_cancelled(state, stopped);
     delete_bytes(state, vec![found.storage_key]).await;
     Ok(())
 }

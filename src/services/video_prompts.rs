@@ -252,6 +252,40 @@ pub async fn cancel(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<vide
     }
 }
 
+/// Before the images they belong to are deleted: aborts the attempts running here for the
+/// unfinished prompts among the images' prompts, and returns those prompts so the deletion can
+/// announce them `CANCELLED` once the rows are gone (DESIGN: generations in flight for a deleted
+/// image end CANCELLED). Aborting first stops the Gemini calls at once (and deletes an uploaded
+/// file) rather than letting them run on for a row that is about to vanish.
+pub async fn stop_for_deletion(
+    state: &AppState,
+    images: sea_orm::Condition,
+) -> AppResult<Vec<video_prompt::Model>> {
+    use video_prompt::Column;
+    let unfinished = video_prompt::Entity::find()
+        .filter(images)
+        .filter(Column::Status.is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]))
+        .all(&state.db)
+        .await?;
+    for record in &unfinished {
+        state.jobs.abort(record.id);
+    }
+    Ok(unfinished)
+}
+
+/// Tells subscribers that the prompts `stop_for_deletion` found ended `CANCELLED`.
+pub fn announce_cancelled(state: &AppState, records: Vec<video_prompt::Model>) {
+    let now = now();
+    for mut record in records {
+        record.status = VideoPromptStatus::Cancelled;
+        record.lease_owner = None;
+        record.lease_expires_at = None;
+        record.completed_at = Some(now);
+        record.updated_at = now;
+        state.events.publish(record);
+    }
+}
+
 /// Makes a new `PENDING` record with the inputs of a `FAILED` or `CANCELLED` one.
 pub async fn retry(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<video_prompt::Model> {
     let record = find(&state.db, user_id, id)

@@ -78,6 +78,49 @@ pub async fn until_finished(app: &TestApp, token: &str, id: &str) -> Value {
     panic!("videoPrompt({id}) did not finish within a minute");
 }
 
+/// Polls `videoPrompt(id)` until `done` holds for it (bounded like `until_finished`).
+pub async fn until(app: &TestApp, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..1200 {
+        let body = app.gql(FOLLOW, json!({ "id": id }), Some(token)).await;
+        let record = &body["data"]["videoPrompt"];
+        assert!(record.is_object(), "videoPrompt({id}) answered {body}");
+        if done(record) {
+            return record.clone();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("videoPrompt({id}) did not reach the awaited state within half a minute");
+}
+
+/// Waits until the stand-in has received `n` generation calls in all: a call is then in flight.
+pub async fn until_generation_calls(stand_in: &StandIn, n: usize) {
+    for _ in 0..1500 {
+        let calls = stand_in
+            .requests()
+            .iter()
+            .filter(|r| {
+                r.path.contains(":streamGenerateContent") || r.path.contains(":generateContent")
+            })
+            .count();
+        if calls >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the stand-in did not get {n} generation calls within half a minute");
+}
+
+/// Waits until the stand-in holds no uploaded file (its deletion may trail the record's end).
+pub async fn until_no_files_held(stand_in: &StandIn) {
+    for _ in 0..500 {
+        if stand_in.files_held() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the stand-in still holds {} files", stand_in.files_held());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_generation_completes_on_sqlite() {
     completes(Backend::Sqlite).await;

@@ -237,7 +237,7 @@ impl Drop for TestApp {
 pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates a uniquely named database; returns its name and URL.
-async fn create_postgres_database() -> Option<(String, String)> {
+pub async fn create_postgres_database() -> Option<(String, String)> {
     let admin_url = postgres_admin_url();
     let admin = match Database::connect(&admin_url).await {
         Ok(admin) => admin,

@@ -20,7 +20,7 @@ const BINARY: &str = env!("CARGO_BIN_EXE_videoprompt");
 const PATIENCE: Duration = Duration::from_secs(60);
 
 /// A `videoprompt` child process and the lines it has logged so far.
-struct ServerProcess {
+pub(crate) struct ServerProcess {
     child: Child,
     lines: mpsc::Receiver<String>,
     log: Vec<String>,
@@ -28,7 +28,7 @@ struct ServerProcess {
 }
 
 /// The binary with a clean environment: no setting leaks in from the machine running the tests.
-fn videoprompt(dir: &Path) -> Command {
+pub(crate) fn videoprompt(dir: &Path) -> Command {
     let mut command = Command::new(BINARY);
     command.current_dir(dir).env_clear();
     if let Ok(path) = std::env::var("PATH") {
@@ -40,7 +40,7 @@ fn videoprompt(dir: &Path) -> Command {
 impl ServerProcess {
     /// Starts the server and waits for it to log its address; on an early exit returns its
     /// status and everything it logged.
-    fn start(mut command: Command) -> Result<Self, (ExitStatus, String)> {
+    pub(crate) fn start(mut command: Command) -> Result<Self, (ExitStatus, String)> {
         let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -83,11 +83,11 @@ impl ServerProcess {
         }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
-    fn signal(&self, name: &str) {
+    pub(crate) fn signal(&self, name: &str) {
         let status = Command::new("kill")
             .args([format!("-{name}"), self.child.id().to_string()])
             .status()
@@ -96,7 +96,7 @@ impl ServerProcess {
     }
 
     /// Waits for the process to end and returns its status and its whole log.
-    fn wait(mut self) -> (ExitStatus, String) {
+    pub(crate) fn wait(mut self) -> (ExitStatus, String) {
         while let Ok(line) = self.lines.recv_timeout(PATIENCE) {
             self.log.push(line);
         }
@@ -105,7 +105,7 @@ impl ServerProcess {
     }
 
     /// Everything logged so far, without waiting for more.
-    fn log_so_far(&mut self) -> String {
+    pub(crate) fn log_so_far(&mut self) -> String {
         while let Ok(line) = self.lines.try_recv() {
             self.log.push(line);
         }
