@@ -17,6 +17,17 @@ use crate::error::{code, set_code};
 
 pub struct ErrorCodes;
 
+/// A value that does not fit its argument's type (an unknown enum value, a string where a
+/// number belongs), in the document or in the variables, is bad input like any other the
+/// resolvers refuse; everything else validation finds is a malformed operation.
+fn validation_code(message: &str) -> &'static str {
+    if message.starts_with("Invalid value for argument") {
+        code::BAD_USER_INPUT
+    } else {
+        code::GRAPHQL_VALIDATION_FAILED
+    }
+}
+
 impl ExtensionFactory for ErrorCodes {
     fn create(&self) -> Arc<dyn Extension> {
         Arc::new(ErrorCodes)
@@ -60,7 +71,7 @@ impl Extension for ErrorCodes {
     ) -> Result<ValidationResult, Vec<ServerError>> {
         next.run(ctx).await.map_err(|mut errors| {
             for err in &mut errors {
-                set_code(err, code::GRAPHQL_VALIDATION_FAILED);
+                set_code(err, validation_code(&err.message));
             }
             errors
         })

@@ -289,16 +289,8 @@ async fn idempotency_and_input_checks_through_graphql(backend: Backend) {
     let mut bad_enum = input.clone();
     bad_enum["cameraStyle"] = json!("SIDEWAYS");
     let body = generate(&app, &token, bad_enum).await;
-    // async-graphql checks variable values in its validation phase, and the schema layer maps
-    // that phase to GRAPHQL_VALIDATION_FAILED; either way the request is refused before any
-    // resolver runs (DESIGN's step 1 names BAD_USER_INPUT: left to the schema layer's owner).
-    assert!(
-        matches!(
-            error_code(&body),
-            Some("BAD_USER_INPUT" | "GRAPHQL_VALIDATION_FAILED")
-        ),
-        "{body}"
-    );
+    // Refused before any resolver runs, as bad input (not a malformed operation).
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     assert_eq!(body["data"], Value::Null, "{body}");
 
     let mut bad_id = input.clone();

@@ -150,11 +150,14 @@ async fn malformed_requests_get_clear_codes() {
             None,
         )
         .await;
+    // A value that does not fit its type is the client's bad input, refused before any
+    // resolver runs.
     assert_eq!(
         error_code(&bad_variable),
-        Some("GRAPHQL_VALIDATION_FAILED"),
+        Some("BAD_USER_INPUT"),
         "{bad_variable}"
     );
+    assert!(bad_variable["data"].is_null(), "{bad_variable}");
 
     let unknown_operation = app
         .client
