@@ -16,5 +16,7 @@ mod process;
 mod prompt_requests;
 mod records;
 mod schema_file;
+mod subscriptions;
 mod upload_client;
 mod uploads;
+mod ws_clients;
