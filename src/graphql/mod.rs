@@ -50,7 +50,12 @@ pub struct Limits {
 
 /// The schema without runtime data: what `videoprompt schema` prints and the server serves.
 pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription::default()).extension(ErrorCodes)
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .extension(ErrorCodes)
 }
 
 /// Applies the configured limits.

@@ -52,7 +52,7 @@ impl VideoPromptSubscription {
         let session = ctx.session()?;
         let state = ctx.state();
         // Before the read: see the module comment.
-        let events = state.events.subscribe();
+        let events = state.events.subscribe_user(session.user_id);
         let db = state.db.clone();
         let since = crate::services::now();
         let current = match target {
@@ -77,10 +77,13 @@ impl VideoPromptSubscription {
             ready: current,
             done: false,
         };
-        Ok(futures_util::stream::unfold(watch, |mut watch| async move {
-            let record = watch.next().await?;
-            Some((VideoPrompt(record), watch))
-        }))
+        Ok(futures_util::stream::unfold(
+            watch,
+            |mut watch| async move {
+                let record = watch.next().await?;
+                Some((VideoPrompt(record), watch))
+            },
+        ))
     }
 }
 
@@ -98,7 +101,9 @@ fn version(record: &video_prompt::Model) -> Version {
     let stage = match record.status {
         VideoPromptStatus::Pending => 0,
         VideoPromptStatus::Processing => 1,
-        VideoPromptStatus::Completed | VideoPromptStatus::Failed | VideoPromptStatus::Cancelled => 2,
+        VideoPromptStatus::Completed | VideoPromptStatus::Failed | VideoPromptStatus::Cancelled => {
+            2
+        }
     };
     (
         record.updated_at,
@@ -188,7 +193,9 @@ impl Watch {
             Target::Record(id) => service::find(&self.db, self.user_id, id)
                 .await
                 .map(|found| found.into_iter().collect()),
-            Target::Image(image_id) => service::live_for_image(&self.db, image_id, self.since).await,
+            Target::Image(image_id) => {
+                service::live_for_image(&self.db, image_id, self.since).await
+            }
         };
         match read {
             Ok(records) => self.ready = records,

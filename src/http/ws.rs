@@ -71,7 +71,11 @@ pub fn is_upgrade(headers: &HeaderMap) -> bool {
 }
 
 /// Accepts the upgrade; the connection then runs in its own task.
-pub fn accept(endpoint: GraphqlEndpoint, upgrade: WebSocketUpgrade, headers: &HeaderMap) -> HttpResponse {
+pub fn accept(
+    endpoint: GraphqlEndpoint,
+    upgrade: WebSocketUpgrade,
+    headers: &HeaderMap,
+) -> HttpResponse {
     let header_token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -111,7 +115,9 @@ struct Connection {
     active: HashSet<String>,
 }
 
-/// What the loop does after a client message.
+/// What the loop does after a client message. Short-lived, one at a time: its size is no
+/// concern worth a Box.
+#[allow(clippy::large_enum_variant)]
 enum Next {
     Continue,
     Forward(ClientMessage),
@@ -209,7 +215,10 @@ impl Connection {
         match message {
             ClientMessage::ConnectionInit { payload } => {
                 if self.initialised {
-                    return Next::Close(close::TOO_MANY_INITS, "Too many initialisation requests".into());
+                    return Next::Close(
+                        close::TOO_MANY_INITS,
+                        "Too many initialisation requests".into(),
+                    );
                 }
                 let token = payload
                     .as_ref()
@@ -238,14 +247,19 @@ impl Connection {
                     return Next::Close(close::UNAUTHORIZED, "Unauthorized".into());
                 }
                 if self.active.contains(&id) {
-                    return Next::Close(close::DUPLICATE_ID, format!("Subscriber for {id} already exists"));
+                    return Next::Close(
+                        close::DUPLICATE_ID,
+                        format!("Subscriber for {id} already exists"),
+                    );
                 }
                 let limit = self.endpoint.ws.max_subscriptions;
                 if self.active.len() >= limit {
                     let error = self.error_message(
                         &id,
                         code::RATE_LIMITED,
-                        &format!("This connection already runs {limit} subscriptions, the most it may."),
+                        &format!(
+                            "This connection already runs {limit} subscriptions, the most it may."
+                        ),
                     );
                     let complete = json!({ "type": "complete", "id": id }).to_string();
                     for text in [error, complete] {

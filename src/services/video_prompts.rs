@@ -301,10 +301,10 @@ pub async fn live_for_image(
         .filter(video_prompt::Column::ImageId.eq(image_id))
         .filter(
             Condition::any()
-                .add(video_prompt::Column::Status.is_in([
-                    VideoPromptStatus::Pending,
-                    VideoPromptStatus::Processing,
-                ]))
+                .add(
+                    video_prompt::Column::Status
+                        .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
+                )
                 .add(video_prompt::Column::UpdatedAt.gte(since)),
         )
         .order_by_asc(video_prompt::Column::CreatedAt)
@@ -344,4 +344,3 @@ mod tests {
         );
     }
 }
-

@@ -228,7 +228,10 @@ async fn finished_record(app: &TestApp, email: &str) -> (String, String, String)
         .as_str()
         .unwrap()
         .to_owned();
-    assert_eq!(until_finished(app, &token, &id).await["status"], "COMPLETED");
+    assert_eq!(
+        until_finished(app, &token, &id).await["status"],
+        "COMPLETED"
+    );
     (token, image_id, id)
 }
 
@@ -246,7 +249,10 @@ async fn sign_in_variants(app: TestApp) {
         ws.subscribe("1", BY_ID, json!({ "id": id })).await;
         let events = ws.until_complete("1").await;
         assert_eq!(events.len(), 1, "{events:?}");
-        assert_eq!(events[0]["data"]["videoPromptUpdated"]["status"], "COMPLETED");
+        assert_eq!(
+            events[0]["data"]["videoPromptUpdated"]["status"],
+            "COMPLETED"
+        );
     }
 
     // The legacy protocol.
@@ -263,7 +269,11 @@ async fn sign_in_variants(app: TestApp) {
     ws.init(json!({})).await;
     ws.subscribe("1", BY_ID, json!({ "id": id })).await;
     let events = ws.until_complete("1").await;
-    assert_eq!(error_code(&events[0]), Some("UNAUTHENTICATED"), "{events:?}");
+    assert_eq!(
+        error_code(&events[0]),
+        Some("UNAUTHENTICATED"),
+        "{events:?}"
+    );
 
     // A wrong token, in the payload or the header: closed with 4403.
     let mut ws = WsClient::connect(&app, "graphql-transport-ws", None).await;
@@ -295,7 +305,8 @@ async fn arguments_are_checked(app: TestApp) {
     ws.subscribe("none", both, json!({})).await;
     ws.subscribe("two", both, json!({ "id": id, "imageId": image_id }))
         .await;
-    ws.subscribe("bad", BY_ID, json!({ "id": "not-an-id" })).await;
+    ws.subscribe("bad", BY_ID, json!({ "id": "not-an-id" }))
+        .await;
     for op in ["none", "two", "bad"] {
         let events = ws.until_complete(op).await;
         assert_eq!(events.len(), 1, "{events:?}");
@@ -339,13 +350,20 @@ async fn by_id_streams_the_prompt_and_completes(app: TestApp) {
     }
     let stored = until_finished(&app, &token, id).await;
     let full = stored["prompt"].as_str().unwrap();
-    assert_eq!(by_image.last().unwrap()["prompt"], full, "the whole prompt at the end");
+    assert_eq!(
+        by_image.last().unwrap()["prompt"],
+        full,
+        "the whole prompt at the end"
+    );
     let growing: Vec<&str> = by_image
         .iter()
         .filter(|e| e["status"] == "PROCESSING")
         .filter_map(|e| e["prompt"].as_str())
         .collect();
-    assert!(growing.len() >= 2, "several updates while writing: {by_image:?}");
+    assert!(
+        growing.len() >= 2,
+        "several updates while writing: {by_image:?}"
+    );
     for pair in growing.windows(2) {
         assert!(pair[0].len() < pair[1].len(), "{growing:?}");
     }
@@ -425,7 +443,8 @@ async fn other_users_events_never_arrive(app: TestApp) {
     let mut ws = WsClient::connect(&app, "graphql-transport-ws", None).await;
     ws.init(bearer(&bob)).await;
     // Alice's record and image look missing to Bob.
-    ws.subscribe("a", BY_ID, json!({ "id": alice_record })).await;
+    ws.subscribe("a", BY_ID, json!({ "id": alice_record }))
+        .await;
     let events = ws.until_complete("a").await;
     assert_eq!(error_code(&events[0]), Some("NOT_FOUND"), "{events:?}");
     ws.subscribe("b", BY_IMAGE, json!({ "imageId": alice_image }))
@@ -468,17 +487,27 @@ async fn logout_ends_the_subscriptions(app: TestApp) {
     ws.init(bearer(&token)).await;
     ws.subscribe("1", BY_IMAGE, json!({ "imageId": image_id }))
         .await;
-    let out = app.gql("mutation { logout }", json!({}), Some(&token)).await;
+    let out = app
+        .gql("mutation { logout }", json!({}), Some(&token))
+        .await;
     assert_eq!(out["data"]["logout"], true, "{out}");
     // At the next ping the token is found revoked: the subscription ends with UNAUTHENTICATED.
     let events = ws.until_complete("1").await;
     assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(error_code(&events[0]), Some("UNAUTHENTICATED"), "{events:?}");
+    assert_eq!(
+        error_code(&events[0]),
+        Some("UNAUTHENTICATED"),
+        "{events:?}"
+    );
     // And new ones are refused the same way.
     ws.subscribe("2", BY_IMAGE, json!({ "imageId": image_id }))
         .await;
     let events = ws.until_complete("2").await;
-    assert_eq!(error_code(&events[0]), Some("UNAUTHENTICATED"), "{events:?}");
+    assert_eq!(
+        error_code(&events[0]),
+        Some("UNAUTHENTICATED"),
+        "{events:?}"
+    );
 }
 
 async fn subscriptions_per_connection_are_capped(app: TestApp) {
@@ -496,7 +525,10 @@ async fn subscriptions_per_connection_are_capped(app: TestApp) {
     ws.send(json!({ "type": "complete", "id": "1" })).await;
     ws.subscribe("4", BY_ID, json!({ "id": id })).await;
     let events = ws.until_complete("4").await;
-    assert_eq!(events[0]["data"]["videoPromptUpdated"]["status"], "COMPLETED", "{events:?}");
+    assert_eq!(
+        events[0]["data"]["videoPromptUpdated"]["status"], "COMPLETED",
+        "{events:?}"
+    );
 }
 
 async fn a_slow_reader_gets_the_latest_state(app: TestApp) {

@@ -23,7 +23,11 @@ fn node_script(script: &str, packages: &[&str], needs_chromium: bool) -> Result<
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for package in packages {
-        if !root.join("tests/browser/node_modules").join(package).exists() {
+        if !root
+            .join("tests/browser/node_modules")
+            .join(package)
+            .exists()
+        {
             return Err(format!(
                 "{package} is not installed (npm ci --prefix tests/browser)"
             ));
@@ -101,11 +105,11 @@ async fn graphiql_shows_a_subscription_in_headless_chromium() {
     };
     let (app, _stand_in) = app_with_stand_in(Backend::Sqlite, |_| {}).await.unwrap();
     let (token, image_id) = user_with_image(&app, "graphiql@example.org", "fault:slow:500").await;
-    let (ok, stdout, stderr) = run_node(
-        &script,
-        &[format!("http://{}", app.addr), token, image_id],
-    )
-    .await;
-    assert!(ok, "the GraphiQL subscription check failed:\n{stdout}\n{stderr}");
+    let (ok, stdout, stderr) =
+        run_node(&script, &[format!("http://{}", app.addr), token, image_id]).await;
+    assert!(
+        ok,
+        "the GraphiQL subscription check failed:\n{stdout}\n{stderr}"
+    );
     assert!(stdout.contains("graphiql-subscription: OK"), "{stdout}");
 }
