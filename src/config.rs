@@ -204,6 +204,20 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
 
+    /// How often the server pings each WebSocket connection (keeps proxies from closing idle
+    /// connections, and is when a connection's sign-in token is checked again).
+    #[arg(long, env = "VIDEOPROMPT_WS_PING_INTERVAL", default_value = "15s", value_parser = parse_duration)]
+    pub ws_ping_interval: Duration,
+
+    /// How long a new WebSocket connection may take to send `connection_init` before it is
+    /// closed (4408).
+    #[arg(long, env = "VIDEOPROMPT_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub ws_init_timeout: Duration,
+
+    /// Most subscriptions one WebSocket connection may run at once.
+    #[arg(long, env = "VIDEOPROMPT_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    pub ws_max_subscriptions: usize,
+
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,

@@ -19,7 +19,7 @@ use crate::{
     events::EventHub,
     gemini::{GeminiClient, GeminiConfig},
     graphql::{self, Limits},
-    http::{self, GraphqlEndpoint, multipart::MultipartLimits},
+    http::{self, GraphqlEndpoint, multipart::MultipartLimits, ws::WsSettings},
     images::{ImageStore, UrlSigner},
     jobs::{
         generate::GeminiHandler,
@@ -137,6 +137,12 @@ impl Application {
                 max_request_size: args.upload_request_limit,
                 max_operations_size: args.body_limit,
                 max_batch: args.max_batch.max(1),
+            },
+            ws: WsSettings {
+                // A zero interval would make tokio's timer panic.
+                ping_interval: args.ws_ping_interval.max(Duration::from_millis(10)),
+                init_timeout: args.ws_init_timeout,
+                max_subscriptions: args.ws_max_subscriptions,
             },
         };
         let router = http::router(state.clone(), endpoint);

@@ -9,10 +9,11 @@ pub mod ids;
 pub mod images;
 pub mod loaders;
 pub mod options;
+pub mod subscriptions;
 pub mod users;
 pub mod video_prompts;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use error_codes::ErrorCodes;
 
@@ -33,7 +34,10 @@ pub struct Mutation(
     video_prompts::VideoPromptMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscriptions::VideoPromptSubscription);
+
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Limits a schema enforces on every operation.
 #[derive(Debug, Clone, Copy)]
@@ -45,15 +49,20 @@ pub struct Limits {
 }
 
 /// The schema without runtime data: what `videoprompt schema` prints and the server serves.
-pub fn schema_builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).extension(ErrorCodes)
+pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(
+        Query::default(),
+        Mutation::default(),
+        Subscription::default(),
+    )
+    .extension(ErrorCodes)
 }
 
 /// Applies the configured limits.
 pub fn with_limits(
-    builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
+    builder: SchemaBuilder<Query, Mutation, Subscription>,
     limits: Limits,
-) -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+) -> SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = builder
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

@@ -11,7 +11,10 @@ use async_graphql::{
 };
 use axum::{
     body::Body,
-    extract::{Query, State, rejection::QueryRejection},
+    extract::{
+        FromRequestParts, Query, Request as AxumRequest, State, rejection::QueryRejection,
+        ws::WebSocketUpgrade,
+    },
     http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response as HttpResponse},
 };
@@ -21,6 +24,7 @@ use serde_json::{Value, json};
 use super::{
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
+    ws::{self, WsSettings},
 };
 use crate::{
     auth::{Session, token::bearer_token},
@@ -39,6 +43,8 @@ pub struct GraphqlEndpoint {
     pub max_batch: usize,
     /// Limits of multipart (upload) requests.
     pub uploads: MultipartLimits,
+    /// Settings of GraphQL over WebSocket.
+    pub ws: WsSettings,
 }
 
 /// The headers that force a browser's CORS preflight: a cross-site form cannot send them, so a
@@ -233,9 +239,23 @@ impl GetParams {
     }
 }
 
+/// `GET /graphql`: the WebSocket upgrade (subscriptions), or a query in the query string. One
+/// handler for both, because axum has no optional `WebSocketUpgrade` extractor.
+pub async fn get(State(endpoint): State<GraphqlEndpoint>, request: AxumRequest) -> HttpResponse {
+    let (mut parts, _body) = request.into_parts();
+    if ws::is_upgrade(&parts.headers) {
+        return match WebSocketUpgrade::from_request_parts(&mut parts, &endpoint).await {
+            Ok(upgrade) => ws::accept(endpoint, upgrade, &parts.headers),
+            Err(rejection) => rejection.into_response(),
+        };
+    }
+    let params = Query::<GetParams>::try_from_uri(&parts.uri);
+    get_query(endpoint, parts.headers, params).await
+}
+
 /// `GET /graphql?query=…`: queries only.
-pub async fn get(
-    State(endpoint): State<GraphqlEndpoint>,
+async fn get_query(
+    endpoint: GraphqlEndpoint,
     headers: HeaderMap,
     params: Result<Query<GetParams>, QueryRejection>,
 ) -> HttpResponse {

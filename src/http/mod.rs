@@ -7,6 +7,7 @@ pub mod health;
 pub mod images;
 pub mod multipart;
 pub mod negotiate;
+pub mod ws;
 
 use axum::{
     Router,

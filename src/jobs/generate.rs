@@ -5,7 +5,10 @@
 //! the database or the image store is worth another try (the runner counts it against the
 //! attempts, so a lasting fault still ends `FAILED`).
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -46,6 +49,9 @@ impl ImageBytes for crate::images::ImageStore {
 impl Progress for () {
     fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
 }
+
+/// Shortest time between two progress updates of one record.
+pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 pub struct GeminiHandler {
     pub state: AppState,
@@ -119,13 +125,21 @@ impl Handler for GeminiHandler {
 
         // Dropping the stream (on cancel) stops the call and deletes an uploaded file.
         let mut stream = Box::pin(self.client.generate_stream(key, request));
+        let mut last_progress: Option<Instant> = None;
         loop {
             let event = tokio::select! {
                 () = cancel.cancelled() => return Attempt::Aborted,
                 event = stream.next() => event,
             };
             match event {
-                Some(Ok(StreamEvent::Prompt(text))) => self.progress.prompt_so_far(job, &text),
+                Some(Ok(StreamEvent::Prompt(text))) => {
+                    // At most ten updates a second per record: each goes to every subscriber,
+                    // and the COMPLETED event brings the whole text anyway.
+                    if last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_INTERVAL) {
+                        last_progress = Some(Instant::now());
+                        self.progress.prompt_so_far(job, &text);
+                    }
+                }
                 Some(Ok(StreamEvent::Done(generation))) => {
                     return Attempt::Completed {
                         prompt: generation.prompt,

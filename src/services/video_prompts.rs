@@ -323,6 +323,30 @@ pub async fn retry(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<video
     )
 }
 
+/// An image's records a live view must show: those not finished yet, and those changed since
+/// `since` (a subscriber catching up after it fell behind). Oldest first.
+pub async fn live_for_image(
+    db: &impl ConnectionTrait,
+    image_id: Uuid,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<video_prompt::Model>> {
+    use sea_orm::{Condition, QueryOrder};
+    Ok(video_prompt::Entity::find()
+        .filter(video_prompt::Column::ImageId.eq(image_id))
+        .filter(
+            Condition::any()
+                .add(
+                    video_prompt::Column::Status
+                        .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
+                )
+                .add(video_prompt::Column::UpdatedAt.gte(since)),
+        )
+        .order_by_asc(video_prompt::Column::CreatedAt)
+        .order_by_asc(video_prompt::Column::Id)
+        .all(db)
+        .await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

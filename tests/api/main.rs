@@ -20,5 +20,7 @@ mod prompt_requests;
 mod records;
 mod runner_strands_nothing;
 mod schema_file;
+mod subscriptions;
 mod upload_client;
 mod uploads;
+mod ws_clients;
