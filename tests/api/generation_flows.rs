@@ -40,6 +40,7 @@ on_both_backends!(
     deleting_an_image_or_collection_in_flight_cancels_its_generations,
     idempotency_and_input_checks_through_graphql,
     another_users_prompts_and_images_look_missing,
+    a_page_of_images_with_their_prompts_costs_a_fixed_number_of_statements,
 );
 
 const CANCEL: &str =
@@ -408,4 +409,53 @@ async fn start_raw(app: &TestApp, token: &str, image_id: &str) -> Value {
         json!({ "imageId": image_id, "cameraStyle": "STATIC", "filmEffect": "NONE" }),
     )
     .await
+}
+
+/// `Image.videoPrompts` goes through a DataLoader: every image on a page shares one query for
+/// their prompts, however many images there are.
+async fn a_page_of_images_with_their_prompts_costs_a_fixed_number_of_statements(backend: Backend) {
+    // No workers: nothing else touches the database while statements are counted.
+    let Some((app, _stand_in)) = app_with_stand_in(backend, |args| args.workers = 0).await else {
+        return;
+    };
+    let (token, first_image) = user_with_image(&app, "pages@example.org", "test-key-0001").await;
+    let collection = app
+        .gql(
+            "query($id: ID!) { image(id: $id) { collection { id } } }",
+            json!({ "id": first_image }),
+            Some(&token),
+        )
+        .await["data"]["image"]["collection"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let query = "{ me { collections(first: 5) { nodes { images(first: 20) { nodes {
+        id videoPrompts(first: 5) { nodes { id status } } } } } } } }";
+    let mut images = vec![first_image];
+    for round in 1..=2 {
+        while images.len() < 3 * round {
+            let image = upload_ok(&app, &token, &collection, "tiny.png").await;
+            images.push(image["id"].as_str().unwrap().to_owned());
+        }
+        for image in &images {
+            let body = start_raw(&app, &token, image).await;
+            assert!(body["errors"].is_null(), "{body}");
+        }
+        let before = app.state.statements.get();
+        let body = app.gql(query, json!({}), Some(&token)).await;
+        let cost = app.state.statements.get() - before;
+        assert!(body["errors"].is_null(), "{body}");
+        let nodes = body["data"]["me"]["collections"]["nodes"][0]["images"]["nodes"]
+            .as_array()
+            .unwrap();
+        assert_eq!(nodes.len(), 3 * round);
+        let prompts: usize = nodes
+            .iter()
+            .map(|image| image["videoPrompts"]["nodes"].as_array().unwrap().len())
+            .sum();
+        // Round 1: three images, one prompt each; round 2: those get a second, three new get one.
+        assert_eq!(prompts, if round == 1 { 3 } else { 9 });
+        // Session, user, collections, their images, and all the images' prompts.
+        assert_eq!(cost, 5, "with {} images", 3 * round);
+    }
 }
