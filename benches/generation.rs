@@ -18,9 +18,10 @@
 //!
 //! SQLite (the embedded default) only: the point is the pipeline's own overhead.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -29,7 +30,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-const PASSWORD: &str = "correct horse battery staple";
+use common::{PASSWORD, ms, percentile};
 
 struct Options {
     runs: usize,
@@ -76,82 +77,48 @@ fn options() -> Options {
 /// A child process that logged an address to talk to.
 struct Process {
     child: Child,
-    addr: String,
+    base: String,
     _data_dir: Option<tempfile::TempDir>,
 }
 
 impl Process {
-    /// Starts `command` and waits for the log line that carries its address: the first
-    /// `127.0.0.1:PORT` after `marker`.
-    fn start(mut command: Command, marker: &str, data_dir: Option<tempfile::TempDir>) -> Self {
-        command
-            .env(
-                "RUST_LOG",
-                "warn,videoprompt::startup=info,videoprompt::cli=info",
-            )
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("could not start videoprompt");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let addr = loop {
-            let line = lines
-                .next()
-                .expect("the process exited before listening")
-                .unwrap();
-            let Some(rest) = line.split(marker).nth(1) else {
-                continue;
-            };
-            if let Some(at) = rest.find("127.0.0.1:") {
-                let port: String = rest[at + 10..]
-                    .chars()
-                    .take_while(char::is_ascii_digit)
-                    .collect();
-                break format!("127.0.0.1:{port}");
-            }
-        };
-        // Keep draining the log so the process never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
-        Self {
-            child,
-            addr,
-            _data_dir: data_dir,
-        }
-    }
-
     fn stand_in(latency_ms: u64) -> Self {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_videoprompt"));
+        let mut command = common::videoprompt();
         command.args(["gemini-stand-in", "--listen", "127.0.0.1:0", "--latency-ms"]);
         command.arg(latency_ms.to_string());
-        Self::start(command, "Gemini stand-in listening", None)
+        let (child, base) =
+            common::start_and_wait_for_address(command, "Gemini stand-in listening");
+        Self {
+            child,
+            base,
+            _data_dir: None,
+        }
     }
 
     fn server(stand_in: &Process, workers: usize) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_videoprompt"));
+        let mut command = common::videoprompt();
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path())
             .arg("--gemini-base-url")
-            .arg(format!("http://{}", stand_in.addr))
+            .arg(&stand_in.base)
             .args(["--workers", &workers.to_string()]);
-        Self::start(command, "GraphiQL at", Some(data_dir))
+        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
+        Self {
+            child,
+            base,
+            _data_dir: Some(data_dir),
+        }
     }
 
     fn base(&self) -> String {
-        format!("http://{}", self.addr)
+        self.base.clone()
     }
 
     /// Peak resident set size so far, in KiB.
     fn peak_rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        common::memory_kib(&self.child, "VmHWM")
     }
 }
 
@@ -327,18 +294,6 @@ fn adler32(bytes: &[u8]) -> u32 {
         b = (b + a) % 65_521;
     }
     (b << 16) | a
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
 fn timestamp(record: &Value, field: &str) -> DateTime<Utc> {

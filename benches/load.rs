@@ -20,9 +20,10 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark creates and drops its own
 //! database there.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -34,7 +35,7 @@ use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 const LOGIN_CLIENTS: usize = 8;
-const PASSWORD: &str = "correct horse battery staple";
+use common::{PASSWORD, graphql, ms, percentile};
 
 struct Options {
     scenarios: Vec<&'static str>,
@@ -103,13 +104,10 @@ fn postgres_admin_url() -> String {
 impl Server {
     async fn start(backend: &str) -> Server {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_videoprompt"));
+        let mut command = common::videoprompt();
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            .env("RUST_LOG", "warn,videoprompt::startup=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+            .arg(data_dir.path());
         let mut postgres_database = None;
         if backend == "postgres" {
             let admin = Database::connect(postgres_admin_url())
@@ -132,20 +130,7 @@ impl Server {
             );
             postgres_database = Some(name);
         }
-        let mut child = command.spawn().expect("could not start videoprompt");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server exited before listening")
-                .unwrap();
-            if let Some(rest) = line.split("GraphiQL at ").nth(1) {
-                break rest.trim().trim_end_matches('/').to_owned();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
         Server {
             child,
             base,
@@ -186,38 +171,8 @@ impl Drop for Server {
 impl Server {
     /// The server's peak resident memory so far (`VmHWM`), in MiB.
     fn peak_rss_mib(&self) -> f64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmHWM:"))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<f64>()
-                    .ok()
-            })
-            .map_or(f64::NAN, |kib| kib / 1024.0)
+        common::memory_kib(&self.child, "VmHWM") as f64 / 1024.0
     }
-}
-
-async fn graphql(
-    client: &reqwest::Client,
-    base: &str,
-    query: &str,
-    variables: Value,
-    token: Option<&str>,
-) -> Value {
-    let mut request = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    body
 }
 
 const REGISTER: &str = "mutation($input: CredentialsInput!) { register(input: $input) { token } }";
@@ -226,19 +181,6 @@ const ME: &str = "{ me { email hasGeminiApiKey } }";
 
 fn credentials(email: &str) -> Value {
     json!({ "input": { "email": email, "password": PASSWORD } })
-}
-
-/// Latency percentiles over sorted samples.
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
 async fn scenario_me(backend: &str, options: &Options) {

@@ -16,9 +16,10 @@
 //! at once: the PENDING → PROCESSING → FAILED changes that follow are real load too, but only
 //! each record's first event is measured.
 
+mod common;
+
 use std::{
-    io::{BufRead, BufReader},
-    process::{Child, Command, Stdio},
+    process::Child,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -29,7 +30,7 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-const PASSWORD: &str = "correct horse battery staple";
+use common::{PASSWORD, graphql, ms, percentile};
 
 struct Server {
     child: Child,
@@ -40,7 +41,7 @@ struct Server {
 impl Server {
     fn start() -> Server {
         let data_dir = tempfile::tempdir().unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_videoprompt"));
+        let mut command = common::videoprompt();
         command
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path())
@@ -49,24 +50,8 @@ impl Server {
                 "http://127.0.0.1:9",
                 "--max-attempts",
                 "1",
-            ])
-            .env("RUST_LOG", "warn,videoprompt::startup=info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("could not start videoprompt");
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let base = loop {
-            let line = lines
-                .next()
-                .expect("the server exited before listening")
-                .unwrap();
-            if let Some(rest) = line.split("GraphiQL at ").nth(1) {
-                break rest.trim().trim_end_matches('/').to_owned();
-            }
-        };
-        // Keep draining the log so the server never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines.by_ref() {});
+            ]);
+        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
         Server {
             child,
             base,
@@ -76,12 +61,7 @@ impl Server {
 
     /// Resident memory in KiB.
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
-        status
-            .lines()
-            .find_map(|line| line.strip_prefix("VmRSS:"))
-            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
-            .unwrap_or(0)
+        common::memory_kib(&self.child, "VmRSS")
     }
 }
 
@@ -90,24 +70,6 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-async fn graphql(
-    client: &reqwest::Client,
-    base: &str,
-    query: &str,
-    variables: Value,
-    token: Option<&str>,
-) -> Value {
-    let mut request = client
-        .post(format!("{base}/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-    body
 }
 
 const UPLOAD: &str = "mutation($collectionId: ID!, $file: Upload!) {
@@ -192,18 +154,6 @@ async fn user(
         ids.push(id);
     }
     (token, ids)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
-    sorted[rank.min(sorted.len() - 1)]
-}
-
-fn ms(duration: Duration) -> String {
-    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
 }
 
 fn option(name: &str, default: usize) -> usize {

@@ -1,0 +1,99 @@
+//! What the benchmarks share: starting a `videoprompt` child process and reading its address
+//! from its log, its memory from `/proc`, a GraphQL call, and latency percentiles.
+//!
+//! Included by each benchmark with `mod common;`; each uses only part of it.
+#![allow(dead_code)]
+
+use std::{
+    io::{BufRead, BufReader},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A command running the benchmarked release binary.
+pub fn videoprompt() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_videoprompt"))
+}
+
+/// Starts `command` and waits for the log line that carries its address: the first
+/// `127.0.0.1:PORT` after `marker`. Returns the child and `http://127.0.0.1:PORT`; the rest of
+/// the log is drained so the process never blocks on a full pipe.
+pub fn start_and_wait_for_address(mut command: Command, marker: &str) -> (Child, String) {
+    command
+        .env(
+            "RUST_LOG",
+            "warn,videoprompt::startup=info,videoprompt::cli=info",
+        )
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("could not start videoprompt");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = lines
+            .next()
+            .expect("the process exited before listening")
+            .unwrap();
+        let Some(rest) = line.split(marker).nth(1) else {
+            continue;
+        };
+        if let Some(at) = rest.find("127.0.0.1:") {
+            let port: String = rest[at + 10..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            break format!("http://127.0.0.1:{port}");
+        }
+    };
+    std::thread::spawn(move || for _ in lines.by_ref() {});
+    (child, addr)
+}
+
+/// A memory figure of a process from `/proc/PID/status` in KiB (`VmRSS`, `VmHWM` …); 0 when
+/// it cannot be read.
+pub fn memory_kib(child: &Child, field: &str) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field)?.strip_prefix(':'))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// POSTs a GraphQL operation and returns its answer, which must carry no errors.
+pub async fn graphql(
+    client: &reqwest::Client,
+    base: &str,
+    query: &str,
+    variables: Value,
+    token: Option<&str>,
+) -> Value {
+    let mut request = client
+        .post(format!("{base}/graphql"))
+        .json(&json!({ "query": query, "variables": variables }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    assert!(body.get("errors").is_none(), "unexpected errors: {body}");
+    body
+}
+
+/// The `p`th percentile of sorted samples.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+pub fn ms(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
