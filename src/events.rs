@@ -1,17 +1,23 @@
 //! The in-process event hub: every change of a video prompt record, and the prompt text while
 //! it is being written, fanned out to this process's subscribers.
 //!
-//! One broadcast channel for all records, and one per user that has subscribers: a subscriber
-//! listens on its user's channel, so a change wakes only that user's subscribers (with one
-//! channel for everyone, each change woke all of them: 5,000 subscribers made every change cost
-//! 5,000 polls). Each subscriber's filter (its user, and a record id or an image id) is a
-//! comparison, never a database query. A subscriber that falls behind by more than the
-//! channel's capacity is told so (`Lagged`) and re-reads the current state instead of seeing a
-//! stale or partial history, so memory per subscriber stays bounded.
+//! Subscribers listen by key, a record id or an image id, and each key with listeners has its
+//! own small broadcast channel: a change is sent to its record's channel and its image's
+//! channel only, so it wakes exactly the subscribers watching it (with one channel per user, a
+//! change woke all of that user's subscribers and each of them had to look at it; 5,000
+//! subscribers made every change cost thousands of polls). Record and image ids are UUIDs from
+//! different tables, so they share one map without meeting. A subscriber still compares the
+//! record's user with its own before delivering: isolation never rests on routing alone.
+//!
+//! A subscriber that falls behind by more than its channel's capacity is told so (`Lagged`)
+//! and re-reads the current state instead of seeing a stale or partial history, so memory per
+//! subscriber stays bounded. [`EventHub::resync_all`] asks every subscriber to re-read, for when
+//! changes may have been missed (another instance's events arrive through a connection that
+//! dropped for a while).
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
 use entity::video_prompt;
@@ -20,65 +26,85 @@ use uuid::Uuid;
 
 use crate::jobs::{generate::Progress, runner::ChangeListener};
 
-/// A record's state as subscribers should now see it. While `PROCESSING`, `prompt` may hold the
-/// text written so far.
+/// What subscribers are told.
 #[derive(Debug, Clone)]
-pub struct Change(pub Arc<video_prompt::Model>);
+pub enum Event {
+    /// A record's state as subscribers should now see it. While `PROCESSING`, `prompt` may
+    /// hold the text written so far.
+    Changed(Arc<video_prompt::Model>),
+    /// Changes may have been missed: read the current state again.
+    Resync,
+}
 
 #[derive(Clone)]
 pub struct EventHub {
-    sender: broadcast::Sender<Change>,
-    /// The channels of users with subscribers; an entry goes when a publish finds it unheard.
-    users: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Change>>>>,
-    user_capacity: usize,
+    /// Every event, for whoever wants all of them (tests, the cross-instance bridge).
+    all: broadcast::Sender<Event>,
+    /// The channels of keys (record or image ids) with subscribers.
+    keys: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Event>>>>,
+    key_capacity: usize,
 }
 
 impl EventHub {
-    /// `capacity`: how many changes a slow subscriber may fall behind before it must resync
-    /// (a user's own channel keeps a quarter of that).
+    /// `capacity`: how many events a slow listener on every change may fall behind before it
+    /// must resync. A key's channel holds a 32nd of that (at least 16): a record sends at most
+    /// about ten progress events a second.
     pub fn new(capacity: usize) -> Self {
-        let (sender, _) = broadcast::channel(capacity.max(16));
+        let (all, _) = broadcast::channel(capacity.max(16));
         Self {
-            sender,
-            users: Arc::default(),
-            user_capacity: (capacity / 4).max(16),
+            all,
+            keys: Arc::default(),
+            key_capacity: (capacity / 32).max(16),
         }
     }
 
     pub fn publish(&self, record: video_prompt::Model) {
-        let user_id = record.user_id;
-        let change = Change(Arc::new(record));
+        let (id, image_id) = (record.id, record.image_id);
+        let event = Event::Changed(Arc::new(record));
         {
-            let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-            if let Some(sender) = users.get(&user_id)
-                && sender.send(change.clone()).is_err()
-            {
-                // Its last subscriber is gone.
-                users.remove(&user_id);
+            let mut keys = self.keys();
+            for key in [id, image_id] {
+                if let Some(sender) = keys.get(&key)
+                    && sender.send(event.clone()).is_err()
+                {
+                    // Its last subscriber is gone.
+                    keys.remove(&key);
+                }
             }
         }
         // No receivers is not an error: nobody is watching.
-        let _ = self.sender.send(change);
+        let _ = self.all.send(event);
     }
 
-    /// Every change, of every user.
-    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
-        self.sender.subscribe()
+    /// Tells every subscriber to read the current state again.
+    pub fn resync_all(&self) {
+        let mut keys = self.keys();
+        keys.retain(|_, sender| sender.send(Event::Resync).is_ok());
+        let _ = self.all.send(Event::Resync);
     }
 
-    /// The changes of one user's records.
-    pub fn subscribe_user(&self, user_id: Uuid) -> broadcast::Receiver<Change> {
-        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        users
-            .entry(user_id)
-            .or_insert_with(|| broadcast::channel(self.user_capacity).0)
+    /// Every event, of every user.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.all.subscribe()
+    }
+
+    /// The events of one record (`key` = its id) or of one image's records (its id).
+    pub fn subscribe_key(&self, key: Uuid) -> broadcast::Receiver<Event> {
+        self.keys()
+            .entry(key)
+            .or_insert_with(|| broadcast::channel(self.key_capacity).0)
             .subscribe()
     }
 
     /// Subscribers right now (for tests and metrics).
     pub fn subscribers(&self) -> usize {
-        let users = self.users.lock().unwrap_or_else(|e| e.into_inner());
-        self.sender.receiver_count() + users.values().map(|s| s.receiver_count()).sum::<usize>()
+        let keyed: usize = self.keys().values().map(|s| s.receiver_count()).sum();
+        self.all.receiver_count() + keyed
+    }
+
+    fn keys(&self) -> MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Event>>> {
+        // The map stays consistent whatever a panicking holder was doing.
+        self.keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -99,5 +125,77 @@ impl Progress for EventHub {
         let mut record = record.clone();
         record.prompt = Some(text.to_owned());
         self.publish(record);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+    use entity::sea_orm_active_enums::VideoPromptStatus;
+    use tokio::sync::broadcast::error::TryRecvError;
+
+    use super::*;
+
+    fn record(image_id: Uuid) -> video_prompt::Model {
+        let now = Utc::now();
+        video_prompt::Model {
+            id: Uuid::new_v4(),
+            image_id,
+            user_id: Uuid::new_v4(),
+            camera_style: "STATIC".into(),
+            film_effect: "NONE".into(),
+            notes: None,
+            status: VideoPromptStatus::Pending,
+            prompt: None,
+            details: None,
+            error_code: None,
+            error_message: None,
+            model: None,
+            prompt_tokens: None,
+            output_tokens: None,
+            attempts: 0,
+            idempotency_key: None,
+            lease_owner: None,
+            lease_expires_at: None,
+            next_attempt_at: now,
+            created_at: now,
+            started_at: None,
+            completed_at: None,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn a_change_reaches_its_record_and_image_listeners_only() {
+        let hub = EventHub::default();
+        let image = Uuid::new_v4();
+        let change = record(image);
+        let mut by_id = hub.subscribe_key(change.id);
+        let mut by_image = hub.subscribe_key(image);
+        let mut other_image = hub.subscribe_key(Uuid::new_v4());
+        let mut everything = hub.subscribe();
+
+        hub.publish(change.clone());
+        for receiver in [&mut by_id, &mut by_image, &mut everything] {
+            match receiver.try_recv() {
+                Ok(Event::Changed(got)) => assert_eq!(got.id, change.id),
+                other => panic!("expected the change, got {other:?}"),
+            }
+        }
+        assert!(matches!(other_image.try_recv(), Err(TryRecvError::Empty)));
+    }
+
+    #[test]
+    fn channels_without_listeners_are_dropped_and_resync_reaches_everyone() {
+        let hub = EventHub::default();
+        let image = Uuid::new_v4();
+        let gone = hub.subscribe_key(image);
+        let mut stays = hub.subscribe_key(Uuid::new_v4());
+        drop(gone);
+        hub.publish(record(image));
+        assert_eq!(hub.keys().len(), 1, "the unheard image channel went");
+
+        hub.resync_all();
+        assert!(matches!(stays.try_recv(), Ok(Event::Resync)));
     }
 }

@@ -6,8 +6,10 @@
 //! its version (`updated_at`, then how far the status got, then how much prompt text there is),
 //! and an event is delivered only when it is newer than what the subscriber already has: an
 //! event queued before the read can therefore never overwrite the fresher state the read found.
-//! Filtering compares the event's user and record/image id: no database query per subscriber
-//! and event. Only a subscriber that fell behind the hub (`Lagged`) reads the database again.
+//! The hub routes by record or image id, so a subscriber is woken only by its own records'
+//! changes; it still compares the user (no database query per subscriber and event). Only a
+//! subscriber that fell behind the hub (`Lagged`), or that the hub asks to (`Resync`), reads the
+//! database again.
 
 use std::collections::HashMap;
 
@@ -20,7 +22,7 @@ use tokio::sync::broadcast::{Receiver, error::RecvError};
 use uuid::Uuid;
 
 use super::{context::ContextExt, ids::parse_id, video_prompts::VideoPrompt};
-use crate::{error::AppError, events::Change, services::video_prompts as service};
+use crate::{error::AppError, events::Event, services::video_prompts as service};
 
 #[derive(Default)]
 pub struct VideoPromptSubscription;
@@ -52,7 +54,9 @@ impl VideoPromptSubscription {
         let session = ctx.session()?;
         let state = ctx.state();
         // Before the read: see the module comment.
-        let events = state.events.subscribe_user(session.user_id);
+        let events = state.events.subscribe_key(match target {
+            Target::Record(id) | Target::Image(id) => id,
+        });
         let db = state.db.clone();
         let since = crate::services::now();
         let current = match target {
@@ -127,7 +131,7 @@ struct Watch {
     /// read again even when they are finished by now.
     since: DateTime<Utc>,
     db: DatabaseConnection,
-    events: Receiver<Change>,
+    events: Receiver<Event>,
     /// The version last delivered per record.
     delivered: HashMap<Uuid, Version>,
     /// States read from the database, waiting to be delivered.
@@ -163,9 +167,9 @@ impl Watch {
             }
             let record = if self.ready.is_empty() {
                 match self.events.recv().await {
-                    Ok(Change(record)) if self.wants(&record) => (*record).clone(),
-                    Ok(_) => continue,
-                    Err(RecvError::Lagged(_)) => {
+                    Ok(Event::Changed(record)) if self.wants(&record) => (*record).clone(),
+                    Ok(Event::Changed(_)) => continue,
+                    Ok(Event::Resync) | Err(RecvError::Lagged(_)) => {
                         self.resync().await;
                         continue;
                     }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use videoprompt::gemini::StandIn;
+use videoprompt::{events::Event, gemini::StandIn};
 
 use crate::{
     generation::{
@@ -230,15 +230,15 @@ async fn deleting_an_image_or_collection_in_flight_cancels_its_generations(backe
 
 /// Waits for the hub to announce `id` CANCELLED (what issue 6's subscribers will see).
 async fn cancelled_event(
-    events: &mut tokio::sync::broadcast::Receiver<videoprompt::events::Change>,
+    events: &mut tokio::sync::broadcast::Receiver<videoprompt::events::Event>,
     id: &str,
 ) {
     let wait = async {
         loop {
             match events.recv().await {
-                Ok(change)
-                    if change.0.id.to_string() == id
-                        && change.0.status
+                Ok(Event::Changed(record))
+                    if record.id.to_string() == id
+                        && record.status
                             == entity::sea_orm_active_enums::VideoPromptStatus::Cancelled =>
                 {
                     return;
