@@ -28,6 +28,7 @@ pub mod graphql;
 pub mod http;
 pub mod images;
 pub mod jobs;
+pub mod memory;
 pub mod services;
 pub mod startup;
 pub mod state;

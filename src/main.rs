@@ -1,8 +1,19 @@
-//! The `videoprompt` binary: everything lives in the library; this only reports a failed start.
+//! The `videoprompt` binary: everything lives in the library; this sets up the process (the
+//! allocator, the async runtime) and reports a failed start.
 
-#[tokio::main]
-async fn main() -> std::process::ExitCode {
-    match videoprompt::cli::run().await {
+fn main() -> std::process::ExitCode {
+    videoprompt::memory::tune_allocator();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("videoprompt: could not start the async runtime: {err}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(videoprompt::cli::run()) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("videoprompt: {err:#}");
