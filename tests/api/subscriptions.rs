@@ -200,6 +200,10 @@ fn quick_pings(args: &mut ServeArgs) {
     args.ws_ping_interval = Duration::from_millis(200);
 }
 
+fn small_bodies(args: &mut ServeArgs) {
+    args.body_limit = 8 * 1024;
+}
+
 fn two_subscriptions(args: &mut ServeArgs) {
     args.ws_max_subscriptions = 2;
 }
@@ -213,6 +217,8 @@ with_stand_in! {
     logout_ends_the_subscriptions(quick_pings) => logout_ends_the_subscriptions;
     subscriptions_per_connection_are_capped(two_subscriptions) => subscriptions_per_connection_are_capped;
     a_slow_reader_gets_the_latest_state(defaults) => a_slow_reader_gets_the_latest_state;
+    a_resync_delivers_what_the_hub_missed(defaults) => a_resync_delivers_what_the_hub_missed;
+    protocol_details(small_bodies) => protocol_details;
 }
 
 /// A finished record of a fresh user: (token, image id, record id).
@@ -594,4 +600,90 @@ async fn a_slow_reader_gets_the_latest_state(app: TestApp) {
         "the missed progress was skipped, not queued: {} events",
         events.len()
     );
+}
+
+async fn a_resync_delivers_what_the_hub_missed(app: TestApp) {
+    use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+
+    let (token, image_id) =
+        user_with_image(&app, "ws-resync@example.org", "fault:slow:60000").await;
+    let body = generate(
+        &app,
+        &token,
+        json!({ "imageId": image_id, "cameraStyle": "PAN", "filmEffect": "NONE" }),
+    )
+    .await;
+    let id = body["data"]["generateVideoPrompt"]["id"].as_str().unwrap();
+    let mut ws = WsClient::connect(&app, "graphql-transport-ws", None).await;
+    ws.init(bearer(&token)).await;
+    ws.subscribe("by-id", BY_ID, json!({ "id": id })).await;
+    ws.subscribe("by-image", BY_IMAGE, json!({ "imageId": image_id }))
+        .await;
+    for op in ["by-id", "by-image"] {
+        assert_eq!(ws.next_of(op).await["data"]["videoPromptUpdated"]["id"], id);
+    }
+
+    // A change the hub never hears of (as when another instance's notice is lost), then the
+    // hub is told that changes may have been missed.
+    let record = video_prompt::Entity::find_by_id(uuid::Uuid::parse_str(id).unwrap())
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut record = record.into_active_model();
+    record.status = Set(VideoPromptStatus::Failed);
+    record.error_code = Set(Some("GEMINI_UNAVAILABLE".into()));
+    record.updated_at = Set(chrono::Utc::now());
+    record.update(&app.db).await.unwrap();
+    app.state.events.resync_all();
+
+    let events = ws.until_complete("by-id").await;
+    let last = &events.last().expect("the missed state")["data"]["videoPromptUpdated"];
+    assert_eq!(last["status"], "FAILED", "{events:?}");
+    loop {
+        let event = ws.next_of("by-image").await;
+        if event["data"]["videoPromptUpdated"]["status"] == "FAILED" {
+            break;
+        }
+    }
+}
+
+async fn protocol_details(app: TestApp) {
+    let (token, _, id) = finished_record(&app, "ws-protocol@example.org").await;
+    let mut ws = WsClient::connect(&app, "graphql-transport-ws", None).await;
+    ws.init(bearer(&token)).await;
+
+    // A client's ping is answered with a pong.
+    ws.send(json!({ "type": "ping" })).await;
+    assert_eq!(ws.message().await, json!({ "type": "pong" }));
+
+    // An id can be used again once its operation is complete, and a query runs over the
+    // socket too: one result, then complete.
+    for _ in 0..2 {
+        ws.subscribe("same", BY_ID, json!({ "id": id })).await;
+        let events = ws.until_complete("same").await;
+        assert_eq!(events.len(), 1, "{events:?}");
+        assert_eq!(
+            events[0]["data"]["videoPromptUpdated"]["status"],
+            "COMPLETED"
+        );
+    }
+    ws.subscribe("query", "{ me { email } }", json!({})).await;
+    let events = ws.until_complete("query").await;
+    assert_eq!(
+        events,
+        vec![json!({ "data": { "me": { "email": "ws-protocol@example.org" } } })]
+    );
+
+    // A message larger than a request body may be closes the connection (1009), and the
+    // server goes on serving others.
+    let padding = "x".repeat(16 * 1024);
+    ws.subscribe("big", &format!("{BY_ID} # {padding}"), json!({ "id": id }))
+        .await;
+    assert_eq!(ws.closed().await, Some(1009));
+    let mut other = WsClient::connect(&app, "graphql-transport-ws", None).await;
+    other.init(bearer(&token)).await;
+    other.subscribe("1", BY_ID, json!({ "id": id })).await;
+    assert_eq!(other.until_complete("1").await.len(), 1);
 }

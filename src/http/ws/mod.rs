@@ -1,24 +1,26 @@
 //! GraphQL over WebSocket on `GET /graphql`: `graphql-transport-ws` and the legacy `graphql-ws`
 //! (subscriptions-transport-ws) protocol.
 //!
-//! async-graphql's `WebSocket` speaks the protocols and runs the operations; this loop around it
-//! adds what it lacks (DESIGN, pitfalls): the `connection_init` deadline (4408), sign-in by the
-//! init payload or the upgrade request's `Authorization` header (a bad token closes 4403), pings
-//! at an interval, a check of the token at each ping (a revoked or expired one ends the
-//! subscriptions), a cap on subscriptions per connection, and each operation's DataLoaders.
+//! This module speaks both protocols itself and hands each operation to async-graphql's
+//! `execute_stream`; async-graphql's own `WebSocket` driver is not used because it lacks what
+//! DESIGN's pitfalls ask for and polls every operation of a connection whenever one of them is
+//! woken (see [`operations`]). Here: the `connection_init` deadline (4408), sign-in by the init
+//! payload or the upgrade request's `Authorization` header (a bad token closes 4403), pings at
+//! an interval, a check of the token at each ping (a revoked or expired one ends the
+//! subscriptions), and a cap on subscriptions per connection. The connection's operations
+//! share one set of DataLoaders (they cache nothing, so sharing only batches) and the session.
 //!
 //! Back-pressure: when the client stops reading, sending blocks and the loop stops polling the
 //! subscriptions; their hub receivers fall behind, and a receiver that falls too far behind
 //! re-reads the current state once it is polled again. Memory stays bounded either way.
 
-use std::{collections::HashSet, time::Duration};
+mod operations;
+
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{
-    Request,
-    http::{
-        ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocket as GraphqlWebSocket,
-        WebSocketProtocols as Protocols, WsMessage,
-    },
+    Data, Response,
+    http::{ALL_WEBSOCKET_PROTOCOLS, ClientMessage, WebSocketProtocols as Protocols},
 };
 use axum::{
     extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade},
@@ -26,10 +28,10 @@ use axum::{
     response::Response as HttpResponse,
 };
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
+use serde::Serialize;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
+use self::operations::{Operations, Output};
 use super::GraphqlEndpoint;
 use crate::{
     auth::{Session, token::bearer_token},
@@ -54,13 +56,12 @@ mod close {
     pub const INIT_TIMEOUT: u16 = 4408;
     pub const DUPLICATE_ID: u16 = 4409;
     pub const TOO_MANY_INITS: u16 = 4429;
+    pub const TOO_BIG: u16 = 1009;
     pub const INTERNAL: u16 = 1011;
-    pub const TRY_AGAIN_LATER: u16 = 1013;
 }
 
-/// Client messages waiting for async-graphql's loop: it drains them each time it is polled, so
-/// only a client flooding faster than that fills this; it is then closed.
-const INBOX: usize = 256;
+/// The read and write buffers' starting size, bytes.
+const BUFFER: usize = 4 * 1024;
 
 /// Whether a GET request asks for a WebSocket.
 pub fn is_upgrade(headers: &HeaderMap) -> bool {
@@ -81,7 +82,16 @@ pub fn accept(
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token)
         .map(str::to_owned);
-    let upgrade = upgrade.protocols(ALL_WEBSOCKET_PROTOCOLS);
+    let upgrade = upgrade
+        .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        // A client message is one GraphQL request: the same limit as a request's body (the
+        // default, 64 MiB, would let one message take that much memory).
+        .max_message_size(endpoint.body_limit)
+        .max_frame_size(endpoint.body_limit)
+        // Buffers grow for a larger message and start small: the 128 KiB defaults made each
+        // idle connection cost about 135 KiB.
+        .read_buffer_size(BUFFER)
+        .write_buffer_size(BUFFER);
     // A client naming no protocol gets the current one.
     let protocol = upgrade
         .selected_protocol()
@@ -95,8 +105,8 @@ pub fn accept(
             header_token,
             token: None,
             session: None,
-            initialised: false,
-            active: HashSet::new(),
+            data: None,
+            operations: Operations::default(),
         }
         .run(socket)
         .await;
@@ -110,32 +120,41 @@ struct Connection {
     /// The token the connection signed in with (checked again at each ping).
     token: Option<String>,
     session: Option<Session>,
-    initialised: bool,
-    /// Ids of the operations running (the cap counts them).
-    active: HashSet<String>,
+    /// What every operation of the connection sees: its loaders and the session. `Some` once
+    /// the connection is initialised.
+    data: Option<Arc<Data>>,
+    operations: Operations,
 }
 
-/// What the loop does after a client message. Short-lived, one at a time: its size is no
-/// concern worth a Box.
-#[allow(clippy::large_enum_variant)]
+/// What the loop does after a client message.
 enum Next {
     Continue,
-    Forward(ClientMessage),
     Close(u16, String),
 }
 
 type Sink = SplitSink<WebSocket, Message>;
 
+/// A message to the client, written straight from the borrowed parts.
+#[derive(Serialize)]
+struct ServerMessage<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payload: Option<&'a Response>,
+}
+
+impl ServerMessage<'_> {
+    fn text(&self) -> String {
+        serde_json::to_string(self).expect("a server message always serialises")
+    }
+}
+
 impl Connection {
     async fn run(mut self, socket: WebSocket) {
         let settings = self.endpoint.ws;
         let (mut sink, mut source) = socket.split();
-        let (inbox, inbox_rx) = mpsc::channel(INBOX);
-        let mut graphql = Box::pin(GraphqlWebSocket::from_message_stream(
-            self.endpoint.schema.clone(),
-            ReceiverStream::new(inbox_rx),
-            self.protocol,
-        ));
         let init_deadline = tokio::time::sleep(settings.init_timeout);
         tokio::pin!(init_deadline);
         let mut ping = tokio::time::interval_at(
@@ -151,32 +170,29 @@ impl Connection {
                         Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
                         Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                        Some(Err(err)) if is_too_big(&err) => {
+                            break Some((close::TOO_BIG, "Message too big".to_owned()));
+                        }
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
                     };
                     match self.on_client_message(&bytes, &mut sink).await {
                         Next::Continue => {}
-                        Next::Forward(message) => {
-                            if inbox.try_send(Ok(message)).is_err() {
-                                break Some((close::TRY_AGAIN_LATER, "Too many messages.".to_owned()));
-                            }
-                        }
                         Next::Close(code, reason) => break Some((code, reason)),
                     }
                 }
-                outgoing = graphql.next() => match outgoing {
-                    Some(WsMessage::Text(text)) => {
-                        self.note_completion(&text);
-                        if sink.send(Message::Text(text.into())).await.is_err() {
-                            break None;
-                        }
+                output = self.operations.next() => {
+                    let text = match output {
+                        Output::Next(id, response) => self.result_message(&id, &response),
+                        Output::Finished(id) => complete_message(&id),
+                    };
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break None;
                     }
-                    Some(WsMessage::Close(code, reason)) => break Some((code, reason)),
-                    None => break Some((1000, String::new())),
-                },
-                () = &mut init_deadline, if !self.initialised => {
+                }
+                () = &mut init_deadline, if self.data.is_none() => {
                     break Some((close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()));
                 }
-                _ = ping.tick(), if self.initialised => {
+                _ = ping.tick(), if self.data.is_some() => {
                     let ping = match self.protocol {
                         Protocols::GraphQLWS => r#"{"type":"ping"}"#,
                         Protocols::SubscriptionsTransportWS => r#"{"type":"ka"}"#,
@@ -184,16 +200,8 @@ impl Connection {
                     if sink.send(Message::Text(ping.into())).await.is_err() {
                         break None;
                     }
-                    if !self.still_signed_in().await {
-                        for id in std::mem::take(&mut self.active) {
-                            let error = self.error_message(&id, code::UNAUTHENTICATED,
-                                "You are not signed in, or your session has expired.");
-                            if sink.send(Message::Text(error.into())).await.is_err() {
-                                break;
-                            }
-                            // async-graphql drops the stream and sends `complete`.
-                            let _ = inbox.try_send(Ok(ClientMessage::Stop { id }));
-                        }
+                    if !self.still_signed_in().await && self.end_all_signed_out(&mut sink).await.is_err() {
+                        break None;
                     }
                 }
             }
@@ -212,9 +220,9 @@ impl Connection {
         let Ok(message) = ClientMessage::from_bytes(bytes) else {
             return Next::Close(close::BAD_MESSAGE, "Invalid message received".into());
         };
-        match message {
+        let reply = match message {
             ClientMessage::ConnectionInit { payload } => {
-                if self.initialised {
+                if self.data.is_some() {
                     return Next::Close(
                         close::TOO_MANY_INITS,
                         "Too many initialisation requests".into(),
@@ -239,21 +247,21 @@ impl Connection {
                 }
                 // Without a token the connection is acknowledged; its subscriptions then
                 // answer UNAUTHENTICATED (DESIGN).
-                self.initialised = true;
-                Next::Forward(ClientMessage::ConnectionInit { payload: None })
+                self.data = Some(self.operation_data());
+                r#"{"type":"connection_ack"}"#.to_owned()
             }
             ClientMessage::Start { id, payload } => {
-                if !self.initialised {
+                let Some(data) = self.data.clone() else {
                     return Next::Close(close::UNAUTHORIZED, "Unauthorized".into());
-                }
-                if self.active.contains(&id) {
+                };
+                if self.operations.contains(&id) {
                     return Next::Close(
                         close::DUPLICATE_ID,
                         format!("Subscriber for {id} already exists"),
                     );
                 }
                 let limit = self.endpoint.ws.max_subscriptions;
-                if self.active.len() >= limit {
+                if self.operations.len() >= limit {
                     let error = self.error_message(
                         &id,
                         code::RATE_LIMITED,
@@ -261,50 +269,44 @@ impl Connection {
                             "This connection already runs {limit} subscriptions, the most it may."
                         ),
                     );
-                    let complete = json!({ "type": "complete", "id": id }).to_string();
-                    for text in [error, complete] {
-                        if sink.send(Message::Text(text.into())).await.is_err() {
-                            return Next::Close(1000, String::new());
-                        }
+                    if sink.send(Message::Text(error.into())).await.is_err() {
+                        return Next::Close(1000, String::new());
                     }
+                    complete_message(&id)
+                } else {
+                    let responses = self
+                        .endpoint
+                        .schema
+                        .execute_stream_with_session_data(payload, data);
+                    self.operations.start(id, responses);
                     return Next::Continue;
                 }
-                self.active.insert(id.clone());
-                Next::Forward(ClientMessage::Start {
-                    id,
-                    payload: self.prepare(payload),
-                })
             }
             ClientMessage::Stop { id } => {
-                self.active.remove(&id);
-                Next::Forward(ClientMessage::Stop { id })
+                if !self.operations.stop(&id) {
+                    return Next::Continue;
+                }
+                complete_message(&id)
             }
-            ClientMessage::Pong { .. } => Next::Continue,
-            other => Next::Forward(other),
+            ClientMessage::ConnectionTerminate => return Next::Close(1000, String::new()),
+            // Answered at once, as the protocol asks.
+            ClientMessage::Ping { .. } => r#"{"type":"pong"}"#.to_owned(),
+            ClientMessage::Pong { .. } => return Next::Continue,
+        };
+        if sink.send(Message::Text(reply.into())).await.is_err() {
+            return Next::Close(1000, String::new());
         }
+        Next::Continue
     }
 
-    /// The operation's own data: the caller as of now and fresh DataLoaders.
-    fn prepare(&self, mut request: Request) -> Request {
-        loaders::add_to(&mut request.data, &self.endpoint.state.db);
+    /// What the connection's operations share: fresh DataLoaders and the caller as of now.
+    fn operation_data(&self) -> Arc<Data> {
+        let mut data = Data::default();
+        loaders::add_to(&mut data, &self.endpoint.state.db);
         if let Some(session) = self.session {
-            request.data.insert(session);
+            data.insert(session);
         }
-        request
-    }
-
-    /// Forgets an operation async-graphql reports finished.
-    fn note_completion(&mut self, text: &str) {
-        if !text.starts_with(r#"{"type":"complete""#) {
-            return;
-        }
-        #[derive(serde::Deserialize)]
-        struct Complete {
-            id: String,
-        }
-        if let Ok(Complete { id }) = serde_json::from_str(text) {
-            self.active.remove(&id);
-        }
+        Arc::new(data)
     }
 
     /// Whether the connection's token is still good; `true` for anonymous connections and when
@@ -315,11 +317,7 @@ impl Connection {
         };
         match accounts::authenticate(&self.endpoint.state, token).await {
             Ok(Some(_)) => true,
-            Ok(None) => {
-                self.session = None;
-                self.token = None;
-                false
-            }
+            Ok(None) => false,
             Err(err) => {
                 let _ = async_graphql::Error::from(err); // logs the cause
                 true
@@ -327,19 +325,68 @@ impl Connection {
         }
     }
 
-    /// An error for one operation, the way the protocol carries results.
-    fn error_message(&self, id: &str, code: &str, message: &str) -> String {
-        let kind = match self.protocol {
+    /// The session is over: every operation gets UNAUTHENTICATED and completes, and later
+    /// ones run signed out.
+    async fn end_all_signed_out(&mut self, sink: &mut Sink) -> Result<(), axum::Error> {
+        self.session = None;
+        self.token = None;
+        self.data = Some(self.operation_data());
+        for id in self.operations.ids() {
+            self.operations.stop(&id);
+            let error = self.error_message(
+                &id,
+                code::UNAUTHENTICATED,
+                "You are not signed in, or your session has expired.",
+            );
+            sink.send(Message::Text(error.into())).await?;
+            sink.send(Message::Text(complete_message(&id).into()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A result of one operation, the way the protocol carries results.
+    fn result_message(&self, id: &str, response: &Response) -> String {
+        ServerMessage {
+            kind: self.result_kind(),
+            id: Some(id),
+            payload: Some(response),
+        }
+        .text()
+    }
+
+    fn result_kind(&self) -> &'static str {
+        match self.protocol {
             Protocols::GraphQLWS => "next",
             Protocols::SubscriptionsTransportWS => "data",
-        };
+        }
+    }
+
+    /// An error for one operation, the way the protocol carries results.
+    fn error_message(&self, id: &str, code: &str, message: &str) -> String {
         json!({
-            "type": kind,
+            "type": self.result_kind(),
             "id": id,
             "payload": { "errors": [{ "message": message, "extensions": { "code": code } }] },
         })
         .to_string()
     }
+}
+
+/// Whether reading failed because a message went over the size limit.
+fn is_too_big(err: &axum::Error) -> bool {
+    std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|err| matches!(err, tungstenite::Error::Capacity(_)))
+}
+
+fn complete_message(id: &str) -> String {
+    ServerMessage {
+        kind: "complete",
+        id: Some(id),
+        payload: None,
+    }
+    .text()
 }
 
 /// `Bearer …` under the payload's `authorization` key, matched without regard to case.
