@@ -14,9 +14,19 @@ use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// A command running the benchmarked release binary.
+/// A command running the benchmarked release binary; under `BENCH_WRAPPER` when that is set
+/// (e.g. `BENCH_WRAPPER=heaptrack` to profile the server's heap; memory figures then describe
+/// the wrapper, not the server).
 pub fn videoprompt() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_videoprompt"))
+    let binary = env!("CARGO_BIN_EXE_videoprompt");
+    match std::env::var("BENCH_WRAPPER") {
+        Ok(wrapper) if !wrapper.is_empty() => {
+            let mut command = Command::new(wrapper);
+            command.arg(binary);
+            command
+        }
+        _ => Command::new(binary),
+    }
 }
 
 /// Starts `command` and waits for the log line that carries its address: the first

@@ -39,6 +39,14 @@ pub fn add_to(data: &mut async_graphql::Data, db: &DatabaseConnection) {
         PromptPageLoader { db: db.clone() },
         tokio::spawn,
     ));
+    data.insert(DataLoader::new(
+        OwnedRecordLoader { db: db.clone() },
+        tokio::spawn,
+    ));
+    data.insert(DataLoader::new(
+        UnfinishedRecordsLoader { db: db.clone() },
+        tokio::spawn,
+    ));
 }
 
 /// Users' profiles (Gemini key status) by user id.
@@ -167,5 +175,55 @@ impl Loader<PromptPageKey> for PromptPageLoader {
             );
         }
         Ok(pages)
+    }
+}
+
+/// Something of a user's, by id: the key of loaders that check ownership as they load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Owned {
+    pub user_id: Uuid,
+    pub id: Uuid,
+}
+
+fn pairs(keys: &[Owned]) -> Vec<(Uuid, Uuid)> {
+    keys.iter().map(|key| (key.user_id, key.id)).collect()
+}
+
+/// A user's video prompt by id (where `videoPromptUpdated(id)` starts); absent when missing or
+/// someone else's. A client opening many subscriptions at once costs one query.
+pub struct OwnedRecordLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Owned> for OwnedRecordLoader {
+    type Value = video_prompt::Model;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Owned]) -> Result<HashMap<Owned, Self::Value>, Self::Error> {
+        let found = video_prompts::find_many(&self.db, &pairs(keys)).await?;
+        Ok(found
+            .into_iter()
+            .map(|((user_id, id), record)| (Owned { user_id, id }, record))
+            .collect())
+    }
+}
+
+/// The unfinished video prompts of a user's image, by image id (where
+/// `videoPromptUpdated(imageId)` starts); absent when the image is missing or someone else's.
+/// A client opening many subscriptions at once costs two queries.
+pub struct UnfinishedRecordsLoader {
+    pub db: DatabaseConnection,
+}
+
+impl Loader<Owned> for UnfinishedRecordsLoader {
+    type Value = Vec<video_prompt::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[Owned]) -> Result<HashMap<Owned, Self::Value>, Self::Error> {
+        let found = video_prompts::unfinished_for_owned_images(&self.db, &pairs(keys)).await?;
+        Ok(found
+            .into_iter()
+            .map(|((user_id, id), records)| (Owned { user_id, id }, records))
+            .collect())
     }
 }

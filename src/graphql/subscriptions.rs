@@ -21,7 +21,12 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::broadcast::{Receiver, error::RecvError};
 use uuid::Uuid;
 
-use super::{context::ContextExt, ids::parse_id, video_prompts::VideoPrompt};
+use super::{
+    context::ContextExt,
+    ids::parse_id,
+    loaders::{Owned, OwnedRecordLoader, UnfinishedRecordsLoader},
+    video_prompts::VideoPrompt,
+};
 use crate::{error::AppError, events::Event, services::video_prompts as service};
 
 #[derive(Default)]
@@ -40,47 +45,9 @@ impl VideoPromptSubscription {
         id: Option<ID>,
         image_id: Option<ID>,
     ) -> Result<impl Stream<Item = VideoPrompt> + use<>> {
-        let target = match (id, image_id) {
-            (Some(id), None) => Target::Record(parse_id(&id, "id")?),
-            (None, Some(image_id)) => Target::Image(parse_id(&image_id, "imageId")?),
-            _ => {
-                return Err(AppError::BadUserInput {
-                    field: None,
-                    message: "Give exactly one of `id` and `imageId`.".into(),
-                }
-                .into());
-            }
-        };
-        let session = ctx.session()?;
-        let state = ctx.state();
-        // Before the read: see the module comment.
-        let events = state.events.subscribe_key(match target {
-            Target::Record(id) | Target::Image(id) => id,
-        });
-        let db = state.db.clone();
-        let since = crate::services::now();
-        let current = match target {
-            Target::Record(id) => service::find(&db, session.user_id, id)
-                .await?
-                .map(|record| vec![record])
-                .ok_or(AppError::NotFound("VideoPrompt"))?,
-            Target::Image(image_id) => {
-                service::owned_image(&db, session.user_id, image_id)
-                    .await?
-                    .ok_or(AppError::NotFound("Image"))?;
-                service::live_for_image(&db, image_id, since).await?
-            }
-        };
-        let watch = Watch {
-            user_id: session.user_id,
-            target,
-            since,
-            db,
-            events,
-            delivered: HashMap::new(),
-            ready: current,
-            done: false,
-        };
+        // Boxed: async-graphql keeps this future's space for as long as the subscription lives,
+        // so what is only needed to start it (the loaders' futures) must not be inline.
+        let watch = Box::pin(start(ctx, id, image_id)).await?;
         Ok(futures_util::stream::unfold(
             watch,
             |mut watch| async move {
@@ -91,10 +58,69 @@ impl VideoPromptSubscription {
     }
 }
 
+/// Checks the arguments and the caller, subscribes to the hub and reads the current state.
+async fn start(ctx: &Context<'_>, id: Option<ID>, image_id: Option<ID>) -> Result<Watch> {
+    let target = match (id, image_id) {
+        (Some(id), None) => Target::Record(parse_id(&id, "id")?),
+        (None, Some(image_id)) => Target::Image(parse_id(&image_id, "imageId")?),
+        _ => {
+            return Err(AppError::BadUserInput {
+                field: None,
+                message: "Give exactly one of `id` and `imageId`.".into(),
+            }
+            .into());
+        }
+    };
+    let session = ctx.session()?;
+    let state = ctx.state();
+    // Before the read: see the module comment.
+    let events = state.events.subscribe_key(target.key());
+    let db = state.db.clone();
+    let since = crate::services::now();
+    let owned = Owned {
+        user_id: session.user_id,
+        id: target.key(),
+    };
+    // Through the connection's loaders: a client opening many subscriptions at once (an
+    // app starting, or reconnecting) costs one or two queries, not one per subscription.
+    let current = match target {
+        Target::Record(_) => ctx
+            .loader::<OwnedRecordLoader>()
+            .load_one(owned)
+            .await?
+            .map(|record| vec![record])
+            .ok_or(AppError::NotFound("VideoPrompt"))?,
+        Target::Image(_) => ctx
+            .loader::<UnfinishedRecordsLoader>()
+            .load_one(owned)
+            .await?
+            .ok_or(AppError::NotFound("Image"))?,
+    };
+    Ok(Watch {
+        user_id: session.user_id,
+        target,
+        since,
+        db,
+        events,
+        delivered: HashMap::new(),
+        ready: current,
+        done: false,
+    })
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Target {
     Record(Uuid),
     Image(Uuid),
+}
+
+impl Target {
+    /// The hub key of the target's changes: the record's id or the image's.
+    fn key(self) -> Uuid {
+        match self {
+            Target::Record(id) | Target::Image(id) => id,
+        }
+    }
 }
 
 /// How new a state is: later `updated_at` first; at the same instant a status further along,
@@ -170,7 +196,9 @@ impl Watch {
                     Ok(Event::Changed(record)) if self.wants(&record) => (*record).clone(),
                     Ok(Event::Changed(_)) => continue,
                     Ok(Event::Resync) | Err(RecvError::Lagged(_)) => {
-                        self.resync().await;
+                        // Boxed: the rare path's database future would otherwise make every
+                        // idle subscription's state as large as itself.
+                        Box::pin(self.resync()).await;
                         continue;
                     }
                     Err(RecvError::Closed) => return None,

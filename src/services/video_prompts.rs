@@ -2,7 +2,7 @@
 //! and retrying. The worker that runs them lives in `jobs`; this module only writes the records
 //! a client asks for.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use entity::{collection, image, sea_orm_active_enums::VideoPromptStatus, video_prompt};
@@ -345,6 +345,68 @@ pub async fn live_for_image(
         .order_by_asc(video_prompt::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The caller's records among `keys` (user id, record id), in one statement: what a burst of
+/// subscriptions by id starts from. Absent keys are missing or someone else's.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    keys: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<(Uuid, Uuid), video_prompt::Model>> {
+    let rows = video_prompt::Entity::find()
+        .filter(video_prompt::Column::Id.is_in(keys.iter().map(|(_, id)| *id)))
+        .all(db)
+        .await?;
+    let wanted: HashSet<_> = keys.iter().copied().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| ((row.user_id, row.id), row))
+        .filter(|(key, _)| wanted.contains(key))
+        .collect())
+}
+
+/// For each of `keys` (user id, image id) whose image is that user's: its records that are not
+/// finished yet, oldest first. Two statements for any number of keys: what a burst of
+/// subscriptions by image starts from. Absent keys are missing or someone else's images.
+pub async fn unfinished_for_owned_images(
+    db: &impl ConnectionTrait,
+    keys: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<(Uuid, Uuid), Vec<video_prompt::Model>>> {
+    use sea_orm::QueryOrder;
+    let owned: Vec<(Uuid, Uuid)> = image::Entity::find()
+        .select_only()
+        .column(collection::Column::UserId)
+        .column(image::Column::Id)
+        .join(JoinType::InnerJoin, image::Relation::Collection.def())
+        .filter(image::Column::Id.is_in(keys.iter().map(|(_, image_id)| *image_id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let wanted: HashSet<_> = keys.iter().copied().collect();
+    let mut found: HashMap<(Uuid, Uuid), Vec<video_prompt::Model>> = owned
+        .into_iter()
+        .filter(|key| wanted.contains(key))
+        .map(|key| (key, Vec::new()))
+        .collect();
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let records = video_prompt::Entity::find()
+        .filter(video_prompt::Column::ImageId.is_in(found.keys().map(|(_, image_id)| *image_id)))
+        .filter(
+            video_prompt::Column::Status
+                .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
+        )
+        .order_by_asc(video_prompt::Column::CreatedAt)
+        .order_by_asc(video_prompt::Column::Id)
+        .all(db)
+        .await?;
+    for record in records {
+        if let Some(list) = found.get_mut(&(record.user_id, record.image_id)) {
+            list.push(record);
+        }
+    }
+    Ok(found)
 }
 
 #[cfg(test)]
