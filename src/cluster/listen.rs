@@ -1,0 +1,199 @@
+//! The listener: one connection per instance `LISTEN`s on both channels and turns what the
+//! other instances announce into local events.
+//!
+//! The connection comes from a pool of its own (one connection, the main pool's settings, an
+//! `application_name` naming this instance) so operators — and a test — can find it in
+//! `pg_stat_activity`, and so that it never takes a connection from request handlers.
+//!
+//! A dropped connection (`try_recv` answering `Ok(None)` or an error) is reopened with
+//! backoff; once `LISTEN` is in force again, every local subscriber is told to read the
+//! current state (`resync_all`) and the workers look at the queue, since anything may have
+//! changed meanwhile. The same happens on the first connection, which covers subscribers that
+//! arrived before it.
+
+use std::{collections::HashMap, time::Duration};
+
+use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
+use sea_orm::{
+    EntityTrait,
+    sqlx::{
+        self,
+        postgres::{PgListener, PgNotification, PgPoolOptions},
+    },
+};
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster, ListenerState};
+
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
+    let options = (*cluster
+        .inner
+        .db
+        .get_postgres_connection_pool()
+        .connect_options())
+    .clone()
+    .application_name(&cluster.listener_application_name());
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(options);
+    let mut backoff = FIRST_BACKOFF;
+    let mut receiver = Receiver {
+        cluster: cluster.clone(),
+        last_seq: HashMap::new(),
+    };
+    let mut hold = cluster.inner.hold.subscribe();
+    while !stop.is_cancelled() {
+        if *hold.borrow() {
+            tokio::select! {
+                _ = hold.wait_for(|held| !held) => {}
+                () = stop.cancelled() => break,
+            }
+        }
+        let mut listener = match connect(&pool).await {
+            Ok(listener) => listener,
+            Err(err) => {
+                tracing::warn!(error = %err, retry_in = ?backoff, "cannot listen for other instances' changes");
+                if sleep_or_stop(backoff, &stop).await {
+                    break;
+                }
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+                continue;
+            }
+        };
+        backoff = FIRST_BACKOFF;
+        receiver.caught_up();
+        cluster.inner.state.send_modify(|state| {
+            state.listening = true;
+            state.connects += 1;
+        });
+        tracing::info!("listening for other instances' changes");
+        loop {
+            let received = tokio::select! {
+                received = listener.try_recv() => received,
+                () = stop.cancelled() => break,
+            };
+            match received {
+                Ok(Some(notification)) => receiver.handle(notification).await,
+                Ok(None) => {
+                    tracing::warn!("the listening connection dropped; reconnecting");
+                    break;
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "listening failed; reconnecting");
+                    break;
+                }
+            }
+        }
+        cluster
+            .inner
+            .state
+            .send_modify(|state| state.listening = false);
+        drop(listener);
+        if !stop.is_cancelled() && sleep_or_stop(backoff, &stop).await {
+            break;
+        }
+    }
+    pool.close().await;
+    cluster.inner.state.send_modify(|state| {
+        *state = ListenerState {
+            listening: false,
+            ..*state
+        }
+    });
+}
+
+async fn connect(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
+    let mut listener = PgListener::connect_with(pool).await?;
+    // Report a lost connection at once instead of reconnecting inside `try_recv`: the resync
+    // must follow every reconnection.
+    listener.eager_reconnect(false);
+    listener
+        .listen_all([CHANGES_CHANNEL, CANCEL_CHANNEL])
+        .await?;
+    Ok(listener)
+}
+
+/// `true` when stopped while sleeping.
+async fn sleep_or_stop(duration: Duration, stop: &CancellationToken) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(duration) => false,
+        () = stop.cancelled() => true,
+    }
+}
+
+/// Turns notifications into local events.
+struct Receiver {
+    cluster: Cluster,
+    /// The last sequence number seen per sending instance.
+    last_seq: HashMap<Uuid, u64>,
+}
+
+impl Receiver {
+    /// Listening (again): whatever happened before is read afresh.
+    fn caught_up(&mut self) {
+        self.last_seq.clear();
+        self.cluster.inner.events.resync_all();
+        self.cluster.inner.jobs.wake();
+    }
+
+    async fn handle(&mut self, notification: PgNotification) {
+        match notification.channel() {
+            CANCEL_CHANNEL => match notification.payload().parse::<Uuid>() {
+                Ok(id) => {
+                    self.cluster.inner.jobs.abort_here(id);
+                }
+                Err(_) => tracing::warn!(payload = notification.payload(), "a malformed cancel"),
+            },
+            CHANGES_CHANNEL => match serde_json::from_str::<Change>(notification.payload()) {
+                Ok(change) => self.changed(change).await,
+                Err(err) => tracing::warn!(error = %err, "a malformed change notification"),
+            },
+            _ => {}
+        }
+    }
+
+    async fn changed(&mut self, change: Change) {
+        let inner = &self.cluster.inner;
+        if change.instance == inner.instance {
+            return;
+        }
+        let last = self.last_seq.entry(change.instance).or_insert(change.seq);
+        if change.seq > *last + 1 {
+            // The sender lost some (its NOTIFY failed or its queue overflowed).
+            tracing::info!(instance = %change.instance, missed = change.seq - *last - 1,
+                "notifications went missing; subscribers read the current state");
+            inner.events.resync_all();
+        }
+        *last = (*last).max(change.seq);
+
+        if change.status == VideoPromptStatus::Pending {
+            // A new or retried request: idle workers here may take it.
+            inner.jobs.wake();
+        }
+        if !inner.events.is_watched(change.id, change.image_id) {
+            return;
+        }
+        if let Some(gone) = change.gone {
+            inner.events.publish_local(gone);
+            return;
+        }
+        match video_prompt::Entity::find_by_id(change.id)
+            .one(&inner.db)
+            .await
+        {
+            Ok(Some(record)) => inner.events.publish_local(record),
+            // Deleted meanwhile: its deletion is announced with its last state.
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!(id = %change.id, error = %err, "reading a changed record failed");
+                inner.events.resync_all();
+            }
+        }
+    }
+}
