@@ -8,7 +8,7 @@
 //! A dropped connection (`try_recv` answering `Ok(None)` or an error) is reopened with
 //! backoff; once `LISTEN` is in force again, every local subscriber is told to read the
 //! current state (`resync_all`) and the workers look at the queue, since anything may have
-//! changed meanwhile. The same happens on the first connection, which covers subscribers that
+//! changed meanwhile. Subscribers resync on the first connection too, which covers those that
 //! arrived before it.
 
 use std::{collections::HashMap, time::Duration};
@@ -67,7 +67,7 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
             }
         };
         backoff = FIRST_BACKOFF;
-        receiver.caught_up();
+        receiver.caught_up(cluster.inner.state.borrow().connects > 0);
         cluster.inner.state.send_modify(|state| {
             state.listening = true;
             state.connects += 1;
@@ -135,11 +135,15 @@ struct Receiver {
 }
 
 impl Receiver {
-    /// Listening (again): whatever happened before is read afresh.
-    fn caught_up(&mut self) {
+    /// Listening (again): whatever happened before is read afresh. After a reconnection the
+    /// workers also look at the queue (a new request's notification may have been missed); at
+    /// the first connection they just did so on starting.
+    fn caught_up(&mut self, reconnected: bool) {
         self.last_seq.clear();
         self.cluster.inner.events.resync_all();
-        self.cluster.inner.jobs.wake();
+        if reconnected {
+            self.cluster.inner.jobs.wake();
+        }
     }
 
     async fn handle(&mut self, notification: PgNotification) {

@@ -438,3 +438,51 @@ async fn an_image_uploaded_through_one_instance_is_served_and_generated_by_the_o
         fixture("landscape.jpg")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_try_that_broke_off_leaves_no_text_behind_for_the_next_one() {
+    // Every answer breaks off midway: two tries, then FAILED.
+    let two_tries = |args: &mut ServeArgs| {
+        args.workers = 2;
+        args.max_attempts = 2;
+    };
+    let Some(pair) = pair(StandInConfig::default(), workers(0), two_tries).await else {
+        return;
+    };
+    let (a, b) = (&pair.a, &pair.b);
+    let (token, image_id) = user_with_image(a, "fault:stream-drop").await;
+    // On `b`, the worker's own instance, every step of the text is seen.
+    let mut ws = WsClient::connect(b, "graphql-transport-ws", None).await;
+    ws.init(bearer(&token)).await;
+    ws.subscribe("img", BY_IMAGE, json!({ "imageId": image_id }))
+        .await;
+    let id = started_id(a, &token, input(&image_id, "Wind")).await;
+    let seen = events_until_finished(&mut ws, "img").await;
+
+    let steps: Vec<(&str, Option<&str>)> = seen
+        .iter()
+        .map(|r| (r["status"].as_str().unwrap(), r["prompt"].as_str()))
+        .collect();
+    assert!(
+        steps.iter().any(|(s, p)| *s == "PROCESSING" && p.is_some()),
+        "no text was streamed before the answer broke off: {steps:?}"
+    );
+    assert!(
+        steps
+            .iter()
+            .filter(|(s, _)| *s != "PROCESSING")
+            .all(|(_, p)| p.is_none()),
+        "text of a broken try outlived it: {steps:?}"
+    );
+    assert_eq!(steps.last().unwrap().0, "FAILED", "{steps:?}");
+    // It went back to PENDING (no text) between its two tries.
+    let retried = steps.iter().skip(1).position(|(s, _)| *s == "PENDING");
+    assert!(retried.is_some(), "it was not retried: {steps:?}");
+    for app in [a, b] {
+        let read = app.gql(FOLLOW, json!({ "id": id }), Some(&token)).await;
+        let record = &read["data"]["videoPrompt"];
+        assert_eq!(record["status"], "FAILED", "{read}");
+        assert_eq!(record["attempts"], 2, "{read}");
+        assert_eq!(record["prompt"], Value::Null, "{read}");
+    }
+}
