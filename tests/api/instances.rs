@@ -504,3 +504,50 @@ async fn a_try_that_broke_off_leaves_no_text_behind_for_the_next_one() {
         assert_eq!(record["prompt"], Value::Null, "{read}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_image_on_one_instance_ends_its_generation_cancelled_on_the_other() {
+    let long_lease = |args: &mut ServeArgs| {
+        args.workers = 2;
+        args.lease = Duration::from_secs(120);
+    };
+    let Some(pair) = pair(StandInConfig::default(), workers(0), long_lease).await else {
+        return;
+    };
+    let (a, b) = (&pair.a, &pair.b);
+    let (token, image_id) = user_with_image(a, "fault:slow:60000").await;
+    let id = started_id(a, &token, input(&image_id, "Schnee")).await;
+    until_generation_calls(&pair.stand_in, 1).await;
+    // Watched on `b`, where the call runs; the row will be gone, so `b` learns its last state
+    // from the notification itself.
+    let mut ws = WsClient::connect(b, "graphql-transport-ws", None).await;
+    ws.init(bearer(&token)).await;
+    ws.subscribe(
+        "one",
+        "subscription($id: ID) { videoPromptUpdated(id: $id) { id status prompt } }",
+        json!({ "id": id }),
+    )
+    .await;
+    let first = ws.next_of("one").await;
+    assert_eq!(first["data"]["videoPromptUpdated"]["status"], "PROCESSING");
+
+    let body = a
+        .gql(
+            "mutation($id: ID!) { deleteImage(id: $id) }",
+            json!({ "id": image_id }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(body["data"]["deleteImage"], true, "{body}");
+    let seen = events_until_finished(&mut ws, "one").await;
+    let last = seen.last().unwrap();
+    assert_eq!(last["status"], "CANCELLED", "{seen:?}");
+    assert_eq!(last["prompt"], Value::Null);
+    for _ in 0..1000 {
+        if b.state.jobs.running() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(b.state.jobs.running(), 0, "b's attempt was not aborted");
+}
