@@ -25,11 +25,10 @@ use std::{
     sync::{Arc, Mutex, MutexGuard, OnceLock},
 };
 
+use async_trait::async_trait;
 use entity::video_prompt;
 use tokio::sync::broadcast;
 use uuid::Uuid;
-
-use async_trait::async_trait;
 
 use crate::jobs::{generate::Progress, runner::ChangeListener};
 

@@ -24,10 +24,12 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster, ListenerState};
+use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// A connection that lasted this long is taken to be healthy again.
+const STABLE: Duration = Duration::from_secs(30);
 
 pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
     let options = (*cluster
@@ -66,7 +68,7 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
                 continue;
             }
         };
-        backoff = FIRST_BACKOFF;
+        let connected = std::time::Instant::now();
         receiver.caught_up(cluster.inner.state.borrow().connects > 0);
         cluster.inner.state.send_modify(|state| {
             state.listening = true;
@@ -95,17 +97,22 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
             .state
             .send_modify(|state| state.listening = false);
         drop(listener);
+        // A connection that held a while starts the backoff afresh; one that keeps dropping at
+        // once backs off, so that subscribers are not made to resync again and again.
+        backoff = if connected.elapsed() >= STABLE {
+            FIRST_BACKOFF
+        } else {
+            (backoff * 2).min(MAX_BACKOFF)
+        };
         if !stop.is_cancelled() && sleep_or_stop(backoff, &stop).await {
             break;
         }
     }
     pool.close().await;
-    cluster.inner.state.send_modify(|state| {
-        *state = ListenerState {
-            listening: false,
-            ..*state
-        }
-    });
+    cluster
+        .inner
+        .state
+        .send_modify(|state| state.listening = false);
 }
 
 async fn connect(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
@@ -167,14 +174,13 @@ impl Receiver {
         if change.instance == inner.instance {
             return;
         }
-        let last = self.last_seq.entry(change.instance).or_insert(change.seq);
-        if change.seq > *last + 1 {
+        let missed = note_seq(&mut self.last_seq, change.instance, change.seq);
+        if missed > 0 {
             // The sender lost some (its NOTIFY failed or its queue overflowed).
-            tracing::info!(instance = %change.instance, missed = change.seq - *last - 1,
+            tracing::info!(instance = %change.instance, missed,
                 "notifications went missing; subscribers read the current state");
             inner.events.resync_all();
         }
-        *last = (*last).max(change.seq);
 
         if change.status == VideoPromptStatus::Pending {
             // A new or retried request: idle workers here may take it.
@@ -199,5 +205,35 @@ impl Receiver {
                 inner.events.resync_all();
             }
         }
+    }
+}
+
+/// Records `seq` as seen from `instance`; returns how many numbers were skipped since the last
+/// one (0 for the first seen, for the next one, and for a repeated or older one).
+fn note_seq(last_seq: &mut HashMap<Uuid, u64>, instance: Uuid, seq: u64) -> u64 {
+    let last = last_seq.entry(instance).or_insert(seq);
+    let missed = seq.saturating_sub(*last + 1);
+    *last = (*last).max(seq);
+    missed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gap_in_an_instances_sequence_is_noticed_once() {
+        let mut last = HashMap::new();
+        let (one, two) = (Uuid::now_v7(), Uuid::now_v7());
+        assert_eq!(note_seq(&mut last, one, 41), 0, "the first one seen");
+        assert_eq!(note_seq(&mut last, one, 42), 0);
+        assert_eq!(
+            note_seq(&mut last, two, 1),
+            0,
+            "instances are counted apart"
+        );
+        assert_eq!(note_seq(&mut last, one, 45), 2);
+        assert_eq!(note_seq(&mut last, one, 44), 0, "an older one is no gap");
+        assert_eq!(note_seq(&mut last, one, 46), 0);
     }
 }

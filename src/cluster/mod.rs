@@ -84,7 +84,7 @@ impl Outgoing {
     }
 }
 
-/// How this instance's listener is doing (for `/readyz`-style checks and tests).
+/// How this instance's listener is doing (for tests and diagnostics).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ListenerState {
     /// Whether `LISTEN` is in force right now.
