@@ -295,8 +295,33 @@ pub fn error_code(body: &Value) -> Option<&str> {
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL:
 /// `both_backends! { async fn name(app) { … } }` makes `name::sqlite` and `name::postgres`.
+/// `both_backends! { configure: |args| …; async fn … }` starts each app with `configure`
+/// applied to its settings.
 #[macro_export]
 macro_rules! both_backends {
+    (configure: $configure:expr; $(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $configure).await.unwrap();
+                    run(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $configure).await {
+                        run(app).await;
+                    }
+                }
+            }
+        )*
+    };
     ($(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {
