@@ -14,17 +14,30 @@
 //! subscriber stays bounded. [`EventHub::resync_all`] asks every subscriber to re-read, for when
 //! changes may have been missed (another instance's events arrive through a connection that
 //! dropped for a while).
+//!
+//! With several instances on one PostgreSQL, `cluster` installs a [`Relay`]: every `publish`
+//! is then also handed to it (and sent to the other instances as a `NOTIFY`), while what
+//! arrives from the other instances goes out through [`EventHub::publish_local`], which never
+//! relays (an event would otherwise echo between the instances for ever).
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard, OnceLock},
 };
 
+use async_trait::async_trait;
 use entity::video_prompt;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::jobs::{generate::Progress, runner::ChangeListener};
+
+/// Takes this process's changes to the other instances (installed once, on PostgreSQL).
+pub trait Relay: Send + Sync + 'static {
+    /// `record` changed here. `deleted`: its row is gone (its image was deleted), so the other
+    /// instances cannot read it back and must be told its last state.
+    fn relay(&self, record: &video_prompt::Model, deleted: bool);
+}
 
 /// What subscribers are told.
 #[derive(Debug, Clone)]
@@ -43,6 +56,8 @@ pub struct EventHub {
     /// The channels of keys (record or image ids) with subscribers.
     keys: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Event>>>>,
     key_capacity: usize,
+    /// Where `publish` also sends each change; empty on SQLite (one instance by definition).
+    relay: Arc<OnceLock<Arc<dyn Relay>>>,
 }
 
 impl EventHub {
@@ -55,10 +70,36 @@ impl EventHub {
             all,
             keys: Arc::default(),
             key_capacity: (capacity / 32).max(16),
+            relay: Arc::default(),
         }
     }
 
+    /// Sends every later `publish` to `relay` too. Only the first call takes effect.
+    pub fn set_relay(&self, relay: Arc<dyn Relay>) {
+        if self.relay.set(relay).is_err() {
+            tracing::warn!("an event relay was installed twice; the second is ignored");
+        }
+    }
+
+    /// A change made by this process: to its subscribers, and to the other instances.
     pub fn publish(&self, record: video_prompt::Model) {
+        if let Some(relay) = self.relay.get() {
+            relay.relay(&record, false);
+        }
+        self.publish_local(record);
+    }
+
+    /// A record whose row was just deleted, in the state subscribers should see last
+    /// (`CANCELLED`): the other instances get it with the notification, as they cannot read it.
+    pub fn publish_deleted(&self, record: video_prompt::Model) {
+        if let Some(relay) = self.relay.get() {
+            relay.relay(&record, true);
+        }
+        self.publish_local(record);
+    }
+
+    /// To this process's subscribers only (what another instance changed arrives this way).
+    pub fn publish_local(&self, record: video_prompt::Model) {
         let (id, image_id) = (record.id, record.image_id);
         let event = Event::Changed(Arc::new(record));
         {
@@ -96,6 +137,18 @@ impl EventHub {
             .subscribe()
     }
 
+    /// Whether a change of this record (of this image) would reach anyone here: lets the
+    /// cross-instance listener skip reading records nobody watches.
+    pub fn is_watched(&self, id: Uuid, image_id: Uuid) -> bool {
+        if self.all.receiver_count() > 0 {
+            return true;
+        }
+        let keys = self.keys();
+        [id, image_id]
+            .iter()
+            .any(|key| keys.get(key).is_some_and(|s| s.receiver_count() > 0))
+    }
+
     /// Subscribers right now (for tests and metrics).
     pub fn subscribers(&self) -> usize {
         let keyed: usize = self.keys().values().map(|s| s.receiver_count()).sum();
@@ -120,8 +173,12 @@ impl ChangeListener for EventHub {
     }
 }
 
+/// In memory only: the text reaches this process's subscribers. On PostgreSQL the worker uses
+/// `cluster::ProgressWriter` instead, which writes the text to the row first so that the other
+/// instances can read it.
+#[async_trait]
 impl Progress for EventHub {
-    fn prompt_so_far(&self, record: &video_prompt::Model, text: &str) {
+    async fn prompt_so_far(&self, record: &video_prompt::Model, text: &str) {
         let mut record = record.clone();
         record.prompt = Some(text.to_owned());
         self.publish(record);

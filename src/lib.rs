@@ -12,11 +12,13 @@
 //! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
 //! issues tokens; `crypto` seals Gemini keys with the master key; `images` checks uploaded files,
 //! stores their bytes and signs their URLs; `jobs` runs generations and `events` fans their
-//! changes out; `gemini` holds the Gemini client and the local stand-in that speaks its wire
-//! format; `config` is the command line.
+//! changes out, and `cluster` carries them between instances on one PostgreSQL; `gemini` holds
+//! the Gemini client and the local stand-in that speaks its wire format; `config` is the
+//! command line.
 
 pub mod auth;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod crypto;
 pub mod db;

@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::PasswordHasher,
+    cluster::{Cluster, ProgressWriter},
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
     db,
@@ -22,7 +23,7 @@ use crate::{
     http::{self, GraphqlEndpoint, multipart::MultipartLimits, ws::WsSettings},
     images::{ImageStore, UrlSigner},
     jobs::{
-        generate::GeminiHandler,
+        generate::{GeminiHandler, Progress},
         retry::RetryPolicy,
         runner::{self, Handler, Jobs, RunnerConfig},
     },
@@ -44,19 +45,29 @@ struct Worker {
 }
 
 impl Worker {
-    fn build(args: &ServeArgs, state: &AppState) -> anyhow::Result<Self> {
+    fn build(args: &ServeArgs, state: &AppState, instance: uuid::Uuid) -> anyhow::Result<Self> {
         let client = GeminiClient::new(GeminiConfig::from_serve_args(args))
             .context("could not build the Gemini client")?;
+        // Unique per process: a restarted process must not count as the old lease holder.
+        let owner = format!("{}-{}", std::process::id(), instance.simple());
+        // Several instances read the text so far from the row; one instance keeps it in memory.
+        let progress: Arc<dyn Progress> = match state.cluster {
+            Some(_) => Arc::new(ProgressWriter {
+                db: state.db.clone(),
+                owner: owner.clone(),
+                events: state.events.clone(),
+            }),
+            None => Arc::new(state.events.clone()),
+        };
         let handler = GeminiHandler {
             state: state.clone(),
             client,
             images: Arc::new(state.images.clone()),
-            progress: Arc::new(state.events.clone()),
+            progress,
         };
         Ok(Self {
             config: RunnerConfig {
-                // Unique per process: a restarted process must not count as the old lease holder.
-                owner: format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple()),
+                owner,
                 workers: args.workers,
                 lease: args.lease,
                 retry: RetryPolicy {
@@ -101,7 +112,7 @@ impl Application {
             args.public_base_url.as_deref(),
         );
 
-        let state = AppState {
+        let mut state = AppState {
             db,
             sealer,
             passwords: PasswordHasher::new(args.password_hash_concurrency),
@@ -116,7 +127,18 @@ impl Application {
             }),
             jobs: Jobs::default(),
             events: EventHub::default(),
+            cluster: None,
         };
+        // One id per process, on its notifications and its leases.
+        let instance = uuid::Uuid::now_v7();
+        if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+            state.cluster = Some(Cluster::join(
+                state.db.clone(),
+                state.events.clone(),
+                state.jobs.clone(),
+                instance,
+            ));
+        }
         let limits = Limits {
             max_depth: args.max_query_depth,
             max_complexity: args.max_query_complexity,
@@ -146,7 +168,7 @@ impl Application {
             },
         };
         let router = http::router(state.clone(), endpoint);
-        let worker = Worker::build(&args, &state)?;
+        let worker = Worker::build(&args, &state, instance)?;
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
@@ -176,6 +198,13 @@ impl Application {
     ) -> anyhow::Result<()> {
         let addr = self.local_addr();
         let stopping = CancellationToken::new();
+        // Stopped after the workers, so that the records they hand back are announced.
+        let cluster_stop = CancellationToken::new();
+        let cluster = self
+            .state
+            .cluster
+            .clone()
+            .map(|cluster| tokio::spawn(cluster.run(cluster_stop.clone())));
         let workers = tokio::spawn(runner::run(
             self.state.db.clone(),
             self.worker.config,
@@ -204,6 +233,12 @@ impl Application {
         stopping.cancel();
         if let Err(err) = workers.await {
             tracing::error!(error = %err, "the generation workers panicked");
+        }
+        cluster_stop.cancel();
+        if let Some(cluster) = cluster
+            && let Err(err) = cluster.await
+        {
+            tracing::error!(error = %err, "the cluster link panicked");
         }
         served?;
         self.state.db.clone().close().await.ok();

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::PasswordHasher,
+    cluster::Cluster,
     crypto::Sealer,
     db::StatementCounter,
     events::EventHub,
@@ -33,6 +34,8 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Fans record changes out to subscribers.
     pub events: EventHub,
+    /// On PostgreSQL: this instance's link to the others (events, cancels). `None` on SQLite.
+    pub cluster: Option<Cluster>,
 }
 
 /// The plain settings services consult at run time.

@@ -32,9 +32,11 @@ pub trait ImageBytes: Send + Sync + 'static {
     async fn load(&self, image: &image::Model) -> anyhow::Result<Bytes>;
 }
 
-/// Told of the prompt text while it is being written.
+/// Told of the prompt text while it is being written (at most every `PROGRESS_INTERVAL`).
+/// Awaited before the stream is read on, so updates of one record never overtake each other.
+#[async_trait]
 pub trait Progress: Send + Sync + 'static {
-    fn prompt_so_far(&self, record: &video_prompt::Model, text: &str);
+    async fn prompt_so_far(&self, record: &video_prompt::Model, text: &str);
 }
 
 #[async_trait]
@@ -46,8 +48,9 @@ impl ImageBytes for crate::images::ImageStore {
     }
 }
 
+#[async_trait]
 impl Progress for () {
-    fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
+    async fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
 }
 
 /// Shortest time between two progress updates of one record.
@@ -137,7 +140,7 @@ impl Handler for GeminiHandler {
                     // and the COMPLETED event brings the whole text anyway.
                     if last_progress.is_none_or(|at| at.elapsed() >= PROGRESS_INTERVAL) {
                         last_progress = Some(Instant::now());
-                        self.progress.prompt_so_far(job, &text);
+                        self.progress.prompt_so_far(job, &text).await;
                     }
                 }
                 Some(Ok(StreamEvent::Done(generation))) => {

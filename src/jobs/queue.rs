@@ -6,6 +6,11 @@
 //! taken over, or whose record was cancelled meanwhile, changes nothing and learns so from the
 //! `false`/`None` it gets back.
 //!
+//! On PostgreSQL the prompt written so far is kept in the row while `PROCESSING`
+//! ([`write_progress`]) so that other instances can show it. An attempt that does not complete
+//! therefore clears `prompt` (claiming clears it too): a retry starts from no text, and a failed
+//! record shows none, as on SQLite.
+//!
 //! Claiming differs per backend (DESIGN's pitfalls): PostgreSQL locks candidate rows with
 //! `FOR UPDATE SKIP LOCKED` so instances never wait on each other; SQLite (which has one writer
 //! and whose SeaQuery backend drops `FOR UPDATE`) claims each candidate with a compare-and-set
@@ -97,7 +102,7 @@ async fn claim_postgres(
     let now = now();
     let sql = r#"
         UPDATE video_prompts
-           SET status = 'PROCESSING', lease_owner = $1, lease_expires_at = $2,
+           SET status = 'PROCESSING', lease_owner = $1, lease_expires_at = $2, prompt = NULL,
                attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3
          WHERE id IN (
                 SELECT id FROM video_prompts
@@ -153,6 +158,7 @@ async fn claim_compare_and_set(
                 Expr::value(lease_expiry(now, lease)),
             )
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+            .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
             .col_expr(
                 Column::StartedAt,
                 Func::coalesce([Expr::col(Column::StartedAt), Expr::value(now)]).into(),
@@ -201,6 +207,24 @@ pub async fn renew(
     Ok(result.rows_affected == 1)
 }
 
+/// Stores the prompt written so far in a record this worker holds, leaving its status alone
+/// (`updated_at` too: subscribers order a record's states by it, then by the text's length).
+/// `false` when the record is no longer this worker's; nothing was written then.
+pub async fn write_progress(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    owner: &str,
+    text: &str,
+) -> Result<bool, DbErr> {
+    use video_prompt::Column;
+    let result = video_prompt::Entity::update_many()
+        .col_expr(Column::Prompt, Expr::value(text))
+        .filter(held_by(id, owner))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
 /// Records how the attempt ended; `None` when the record is no longer this worker's, in which
 /// case nothing was written.
 pub async fn finish(
@@ -237,16 +261,19 @@ pub async fn finish(
             .col_expr(Column::CompletedAt, Expr::value(now)),
         Outcome::Failed { code, message } => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Failed))
+            .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
             .col_expr(Column::ErrorCode, Expr::value(code))
             .col_expr(Column::ErrorMessage, Expr::value(message))
             .col_expr(Column::CompletedAt, Expr::value(now)),
         Outcome::RetryAt { at, code, message } => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Pending))
+            .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
             .col_expr(Column::NextAttemptAt, Expr::value(at))
             .col_expr(Column::ErrorCode, Expr::value(code))
             .col_expr(Column::ErrorMessage, Expr::value(message)),
         Outcome::HandBack => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Pending))
+            .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
             .col_expr(Column::NextAttemptAt, Expr::value(now))
             .col_expr(Column::Attempts, Expr::col(Column::Attempts).sub(1)),
     };

@@ -16,7 +16,7 @@
 use std::{
     collections::HashMap,
     panic::AssertUnwindSafe,
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, OnceLock},
     time::Duration,
 };
 
@@ -85,11 +85,19 @@ pub struct RunnerConfig {
     pub idle_poll: Duration,
 }
 
+/// Asks the other instances to abort a record's attempt.
+pub type AbortElsewhere = Arc<dyn Fn(Uuid) + Send + Sync>;
+
 /// The handle the rest of the server holds: wake the runner, abort a record's attempt.
 #[derive(Clone, Default)]
 pub struct Jobs {
     wake: Arc<Notify>,
     running: Arc<Mutex<HashMap<Uuid, CancellationToken>>>,
+    /// Tells the other instances to abort a record's attempt (installed by `cluster` on
+    /// PostgreSQL, where the attempt may be running in another process).
+    elsewhere: Arc<OnceLock<AbortElsewhere>>,
+    /// Attempts this process has started (metrics; tests tell instances' shares apart).
+    started: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Jobs {
@@ -98,8 +106,34 @@ impl Jobs {
         self.wake.notify_one();
     }
 
-    /// Aborts the attempt running here for `id`, if any (cancellation, a deleted image).
+    /// Aborts the attempt for `id` wherever it runs (cancellation, a deleted image): here at
+    /// once, and in the other instances through the installed hook. `true` when it ran here.
     pub fn abort(&self, id: Uuid) -> bool {
+        if let Some(elsewhere) = self.elsewhere.get() {
+            elsewhere(id);
+        }
+        self.abort_here(id)
+    }
+
+    /// Installs what `abort` also does to reach the other instances; only the first call counts.
+    pub fn set_abort_elsewhere(&self, hook: AbortElsewhere) {
+        if self.elsewhere.set(hook).is_err() {
+            tracing::warn!("a remote abort hook was installed twice; the second is ignored");
+        }
+    }
+
+    /// Attempts running in this process right now.
+    pub fn running(&self) -> usize {
+        self.running.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Attempts this process has started since it began.
+    pub fn attempts_started(&self) -> u64 {
+        self.started.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Aborts the attempt running in this process for `id`, if any.
+    pub fn abort_here(&self, id: Uuid) -> bool {
         let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         match running.get(&id) {
             Some(token) => {
@@ -111,6 +145,8 @@ impl Jobs {
     }
 
     fn register(&self, id: Uuid, token: CancellationToken) {
+        self.started
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         running.insert(id, token);
     }

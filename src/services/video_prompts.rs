@@ -235,6 +235,8 @@ pub async fn cancel(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<vide
         let now = now();
         let result = video_prompt::Entity::update_many()
             .col_expr(Column::Status, VideoPromptStatus::Cancelled.into())
+            // Text a worker wrote so far (PostgreSQL) is no prompt: a cancelled record has none.
+            .col_expr(Column::Prompt, Option::<String>::None.into())
             .col_expr(Column::LeaseOwner, Option::<String>::None.into())
             .col_expr(Column::LeaseExpiresAt, Option::<DateTime<Utc>>::None.into())
             .col_expr(Column::CompletedAt, now.into())
@@ -280,9 +282,10 @@ pub fn announce_cancelled(state: &AppState, records: Vec<video_prompt::Model>) {
         record.status = VideoPromptStatus::Cancelled;
         record.lease_owner = None;
         record.lease_expires_at = None;
+        record.prompt = None;
         record.completed_at = Some(now);
         record.updated_at = now;
-        state.events.publish(record);
+        state.events.publish_deleted(record);
     }
 }
 

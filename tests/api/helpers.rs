@@ -126,6 +126,27 @@ impl TestApp {
         }
         args.database.db_max_connections = 8;
         configure(&mut args);
+        Some(Self::start(args, data_dir, backend, postgres_database).await)
+    }
+
+    /// Another instance on this app's PostgreSQL database, with its master key and object
+    /// store (set `object_store_url` on the first app for a shared one) but its own data dir
+    /// and port: what an operator runs behind a load balancer. The first app owns the database.
+    pub async fn spawn_sibling(&self, configure: impl FnOnce(&mut ServeArgs)) -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut args = self.args.clone();
+        args.listen = "127.0.0.1:0".parse().unwrap();
+        args.database.data_dir = data_dir.path().to_owned();
+        configure(&mut args);
+        Self::start(args, data_dir, self.backend, None).await
+    }
+
+    async fn start(
+        args: ServeArgs,
+        data_dir: tempfile::TempDir,
+        backend: Backend,
+        postgres_database: Option<String>,
+    ) -> Self {
         let app = Application::build(args.clone())
             .await
             .expect("the application failed to start");
@@ -139,7 +160,7 @@ impl TestApp {
             .await
             .expect("the server failed");
         });
-        Some(Self {
+        Self {
             addr,
             client: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
@@ -153,7 +174,7 @@ impl TestApp {
             postgres_database,
             shutdown: Some(shutdown),
             server: Some(server),
-        })
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -274,8 +295,33 @@ pub fn error_code(body: &Value) -> Option<&str> {
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL:
 /// `both_backends! { async fn name(app) { … } }` makes `name::sqlite` and `name::postgres`.
+/// `both_backends! { configure: |args| …; async fn … }` starts each app with `configure`
+/// applied to its settings.
 #[macro_export]
 macro_rules! both_backends {
+    (configure: $configure:expr; $(async fn $name:ident($app:ident) $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn run($app: $crate::helpers::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Sqlite, $configure).await.unwrap();
+                    run(app).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = $crate::helpers::TestApp::spawn_with($crate::helpers::Backend::Postgres, $configure).await {
+                        run(app).await;
+                    }
+                }
+            }
+        )*
+    };
     ($(async fn $name:ident($app:ident) $body:block)*) => {
         $(
             mod $name {

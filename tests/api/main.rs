@@ -13,6 +13,8 @@ mod generation_faults;
 mod generation_flows;
 mod http_spec;
 mod image_urls;
+mod instances;
+mod instances_processes;
 mod job_queue;
 mod pickers;
 mod process;

@@ -59,7 +59,13 @@ pub(crate) async fn generate(
             // The answer breaks off halfway through its JSON.
             let body = serde_json::to_vec(&event).unwrap_or_default();
             let half = Bytes::copy_from_slice(&body[..body.len() / 2]);
-            return body_response("application/json; charset=UTF-8", vec![half], true, None);
+            return body_response(
+                app,
+                "application/json; charset=UTF-8",
+                vec![half],
+                true,
+                None,
+            );
         }
         return json_ok(&event);
     }
@@ -94,7 +100,7 @@ pub(crate) async fn generate(
     } else {
         "application/json; charset=UTF-8"
     };
-    body_response(content_type, frames, dropped, pause)
+    body_response(app, content_type, frames, dropped, pause)
 }
 
 /// Checks the key, the request and its images; takes the key's counted fault, if any.
@@ -220,21 +226,31 @@ fn tokens(text: &str) -> u32 {
 }
 
 /// A 200 whose body is sent frame by frame (pausing between frames when asked), and broken
-/// off — the connection dropped without a proper end — when `drop_after` is set.
+/// off — the connection dropped without a proper end — when `drop_after` is set. A client
+/// that goes away before the end is counted (`StandIn::abandoned_streams`).
 fn body_response(
+    app: &Arc<App>,
     content_type: &str,
     frames: Vec<Bytes>,
     drop_after: bool,
     pause: Option<Duration>,
 ) -> Response {
     let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(frames.len().max(1) + 1);
+    let app = app.clone();
     tokio::spawn(async move {
+        let abandoned = || {
+            app.abandoned_streams
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        };
         for frame in frames {
             if let Some(pause) = pause {
-                tokio::time::sleep(pause).await;
+                tokio::select! {
+                    () = tokio::time::sleep(pause) => {}
+                    () = tx.closed() => return abandoned(),
+                }
             }
             if tx.send(Ok(frame)).await.is_err() {
-                return;
+                return abandoned();
             }
         }
         if drop_after {

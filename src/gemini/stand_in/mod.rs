@@ -113,6 +113,8 @@ pub(crate) struct App {
     requests: Mutex<Vec<RecordedRequest>>,
     files: Mutex<FileStore>,
     faults: Mutex<Faults>,
+    /// Streamed answers whose client went away before the end (a cancelled call).
+    abandoned_streams: std::sync::atomic::AtomicUsize,
 }
 
 impl App {
@@ -192,6 +194,14 @@ impl StandIn {
         self.app.requests().clear();
     }
 
+    /// How many answers were still being sent when their client went away (a call aborted
+    /// midway, e.g. by a cancel).
+    pub fn abandoned_streams(&self) -> usize {
+        self.app
+            .abandoned_streams
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// How many uploaded files exist (not yet deleted), for every key.
     pub fn files_held(&self) -> usize {
         self.app.files().len()
@@ -248,6 +258,7 @@ fn new_app(config: StandInConfig, local_addr: SocketAddr) -> Arc<App> {
         requests: Mutex::default(),
         files: Mutex::default(),
         faults: Mutex::default(),
+        abandoned_streams: Default::default(),
     })
 }
 
