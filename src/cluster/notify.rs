@@ -4,15 +4,38 @@
 //! (a mutation's answer does not depend on it), and the order is kept — notifications sent
 //! on different pool connections would arrive in commit order, which receivers would take for
 //! a gap in the sequence. Whatever is queued when the task gets to it goes in one statement.
+//!
+//! A batch that fails to send (no pool connection in time, say) is tried again, in order,
+//! before anything newer: receivers only notice a lost notification when a later one from the
+//! same instance arrives, so a lost *last* change (a COMPLETED after which the instance goes
+//! quiet) would otherwise reach the other instances' subscribers only at their next resync.
+
+use std::{fmt::Display, future::Future, time::Duration};
 
 use sea_orm::sqlx::{self, PgPool};
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, time::Instant};
 use tokio_util::sync::CancellationToken;
 
 use super::Outgoing;
 
 /// Most notifications sent in one statement.
 const BATCH: usize = 512;
+
+/// How a failed batch is tried again.
+#[derive(Debug, Clone, Copy)]
+struct Retry {
+    first_delay: Duration,
+    max_delay: Duration,
+    /// After this long a batch is given up: something is wrong with it rather than with the
+    /// connection, and the receivers will see the gap at the instance's next change.
+    give_up_after: Duration,
+}
+
+const RETRY: Retry = Retry {
+    first_delay: Duration::from_millis(100),
+    max_delay: Duration::from_secs(5),
+    give_up_after: Duration::from_secs(60),
+};
 
 pub(super) async fn send_loop(
     pool: PgPool,
@@ -33,37 +56,118 @@ pub(super) async fn send_loop(
                 Err(_) => break,
             }
         }
-        send(&pool, &mut batch).await;
+        send(&pool, &mut batch, &stop).await;
     }
     // Shutting down: what was published until now (records handed back, say) still goes out.
     receiver.close();
     while let Ok(message) = receiver.try_recv() {
         batch.push(message);
         if batch.len() == BATCH {
-            send(&pool, &mut batch).await;
+            send(&pool, &mut batch, &stop).await;
         }
     }
-    send(&pool, &mut batch).await;
+    send(&pool, &mut batch, &stop).await;
 }
 
-/// Sends and empties `batch`; a failure is logged, never retried (a receiver sees the gap in
-/// the sequence and resyncs, which is cheaper than holding a backlog).
-async fn send(pool: &PgPool, batch: &mut Vec<Outgoing>) {
+/// Sends and empties `batch`, trying again on failure (see the module comment).
+async fn send(pool: &PgPool, batch: &mut Vec<Outgoing>, stop: &CancellationToken) {
     if batch.is_empty() {
         return;
     }
     let (channels, payloads): (Vec<&str>, Vec<String>) =
         batch.iter().map(Outgoing::channel_and_payload).unzip();
-    // `unnest` keeps the arrays' order, and a transaction's notifications arrive in the order
-    // they were sent.
-    let sent = sqlx::query("SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS t(c, p)")
-        .bind(channels)
-        .bind(payloads)
-        .execute(pool)
-        .await;
-    if let Err(err) = sent {
-        let count = batch.len();
-        tracing::warn!(error = %err, count, "sending notifications failed");
+    let count = batch.len();
+    let sent = with_retries(RETRY, stop, || {
+        // `unnest` keeps the arrays' order, and a transaction's notifications arrive in the
+        // order they were sent.
+        sqlx::query("SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS t(c, p)")
+            .bind(channels.clone())
+            .bind(payloads.clone())
+            .execute(pool)
+    })
+    .await;
+    if !sent {
+        tracing::error!(
+            count,
+            "gave up sending notifications; other instances will resync"
+        );
     }
     batch.clear();
+}
+
+/// Runs `attempt` until it succeeds, waiting longer after each failure; gives up after
+/// `retry.give_up_after`, or at once once `stop` is cancelled (shutting down). `true` if it
+/// succeeded.
+async fn with_retries<F, Fut, T, E>(retry: Retry, stop: &CancellationToken, mut attempt: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
+    E: Display,
+{
+    let started = Instant::now();
+    let mut delay = retry.first_delay;
+    loop {
+        let err = match attempt().await {
+            Ok(_) => return true,
+            Err(err) => err,
+        };
+        if stop.is_cancelled() || started.elapsed() + delay > retry.give_up_after {
+            tracing::warn!(error = %err, "sending notifications failed");
+            return false;
+        }
+        tracing::warn!(error = %err, retry_in = ?delay, "sending notifications failed; trying again");
+        tokio::select! {
+            () = tokio::time::sleep(delay) => {}
+            () = stop.cancelled() => {}
+        }
+        delay = (delay * 2).min(retry.max_delay);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use super::*;
+
+    const QUICK: Retry = Retry {
+        first_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(4),
+        give_up_after: Duration::from_millis(200),
+    };
+
+    #[tokio::test]
+    async fn a_failed_send_is_tried_again_until_it_goes_through() {
+        let attempts = AtomicU32::new(0);
+        let sent = with_retries(QUICK, &CancellationToken::new(), || async {
+            match attempts.fetch_add(1, Ordering::SeqCst) {
+                0..=2 => Err("no connection"),
+                _ => Ok(()),
+            }
+        })
+        .await;
+        assert!(sent);
+        assert_eq!(attempts.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn a_send_that_keeps_failing_is_given_up_and_shutting_down_stops_at_once() {
+        let attempts = AtomicU32::new(0);
+        let failing = || async {
+            attempts.fetch_add(1, Ordering::SeqCst);
+            Err::<(), _>("payload too long")
+        };
+        assert!(!with_retries(QUICK, &CancellationToken::new(), failing).await);
+        assert!(attempts.load(Ordering::SeqCst) > 1, "it was tried again");
+
+        attempts.store(0, Ordering::SeqCst);
+        let stop = CancellationToken::new();
+        stop.cancel();
+        assert!(!with_retries(RETRY, &stop, failing).await);
+        assert_eq!(
+            attempts.load(Ordering::SeqCst),
+            1,
+            "no waiting while shutting down"
+        );
+    }
 }
