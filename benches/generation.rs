@@ -21,7 +21,6 @@
 mod common;
 
 use std::{
-    process::Child,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -30,7 +29,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use common::{PASSWORD, ms, percentile};
+use common::{PASSWORD, Spawned, ms, percentile};
 
 struct Options {
     runs: usize,
@@ -74,59 +73,17 @@ fn options() -> Options {
     options
 }
 
-/// A child process that logged an address to talk to.
-struct Process {
-    child: Child,
-    base: String,
-    _data_dir: Option<tempfile::TempDir>,
-}
-
-impl Process {
-    fn stand_in(latency_ms: u64) -> Self {
-        let mut command = common::videoprompt();
-        command.args(["gemini-stand-in", "--listen", "127.0.0.1:0", "--latency-ms"]);
-        command.arg(latency_ms.to_string());
-        let (child, base) =
-            common::start_and_wait_for_address(command, "Gemini stand-in listening");
-        Self {
-            child,
-            base,
-            _data_dir: None,
-        }
-    }
-
-    fn server(stand_in: &Process, workers: usize) -> Self {
-        let data_dir = tempfile::tempdir().unwrap();
-        let mut command = common::videoprompt();
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            .arg("--gemini-base-url")
-            .arg(&stand_in.base)
-            .args(["--workers", &workers.to_string()]);
-        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
-        Self {
-            child,
-            base,
-            _data_dir: Some(data_dir),
-        }
-    }
-
-    fn base(&self) -> String {
-        self.base.clone()
-    }
-
-    /// Peak resident set size so far, in KiB.
-    fn peak_rss_kib(&self) -> u64 {
-        common::memory_kib(&self.child, "VmHWM")
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The server under test: `workers` workers, Gemini at `stand_in`, SQLite in a fresh folder.
+fn server(stand_in: &Spawned, workers: usize) -> Spawned {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = common::videoprompt();
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir.path())
+        .arg("--gemini-base-url")
+        .arg(&stand_in.base)
+        .args(["--workers", &workers.to_string()]);
+    Spawned::start(command, "GraphiQL at", Some(data_dir))
 }
 
 #[derive(Clone)]
@@ -307,11 +264,11 @@ const FOLLOW: &str =
     "query($id: ID!) { videoPrompt(id: $id) { status errorCode createdAt completedAt } }";
 
 async fn overhead(options: &Options) {
-    let stand_in = Process::stand_in(0);
-    let server = Process::server(&stand_in, 16);
+    let stand_in = common::stand_in(0);
+    let server = server(&stand_in, 16);
     let mut api = Api {
         client: reqwest::Client::new(),
-        base: server.base(),
+        base: server.base.clone(),
         token: None,
     };
     let collection = api.sign_up("overhead@bench.test").await;
@@ -358,11 +315,11 @@ async fn overhead(options: &Options) {
 }
 
 async fn capacity(options: &Options) {
-    let stand_in = Process::stand_in(options.latency_ms);
-    let server = Process::server(&stand_in, options.workers);
+    let stand_in = common::stand_in(options.latency_ms);
+    let server = server(&stand_in, options.workers);
     let mut api = Api {
         client: reqwest::Client::new(),
-        base: server.base(),
+        base: server.base.clone(),
         token: None,
     };
     let collection = api.sign_up("capacity@bench.test").await;
@@ -460,7 +417,7 @@ async fn capacity(options: &Options) {
     );
     println!(
         "    server peak RSS (VmHWM): {:.1} MiB",
-        server.peak_rss_kib() as f64 / 1024.0
+        server.memory_kib("VmHWM") as f64 / 1024.0
     );
     assert_eq!(completed, options.jobs, "not every generation completed");
 }

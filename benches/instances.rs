@@ -23,7 +23,6 @@
 mod common;
 
 use std::{
-    process::Child,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -37,7 +36,7 @@ use tokio_tungstenite::{
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-use common::{PASSWORD, graphql, ms, percentile};
+use common::{PASSWORD, Spawned, graphql, ms, percentile, stand_in};
 
 struct Options {
     jobs: usize,
@@ -77,43 +76,17 @@ fn options() -> Options {
     options
 }
 
-/// A child process, killed when dropped.
-struct Process {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn stand_in(latency_ms: u64) -> Process {
-    let mut command = common::videoprompt();
-    command.args(["gemini-stand-in", "--listen", "127.0.0.1:0", "--latency-ms"]);
-    command.arg(latency_ms.to_string());
-    let (child, base) = common::start_and_wait_for_address(command, "Gemini stand-in listening");
-    Process {
-        child,
-        base,
-        _dir: tempfile::tempdir().unwrap(),
-    }
-}
-
 /// A fresh database, the settings every instance shares, and the instances.
 struct Cluster {
     admin: DatabaseConnection,
     name: String,
     db: DatabaseConnection,
-    instances: Vec<Process>,
+    instances: Vec<Spawned>,
     _store: tempfile::TempDir,
 }
 
 impl Cluster {
-    async fn start(stand_in: &Process, instances: usize, workers: usize) -> Self {
+    async fn start(stand_in: &Spawned, instances: usize, workers: usize) -> Self {
         let admin_url = std::env::var("VIDEOPROMPT_TEST_POSTGRES_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
         let admin = Database::connect(&admin_url)
@@ -142,12 +115,7 @@ impl Cluster {
                 .env("VIDEOPROMPT_OBJECT_STORE_URL", &store_url)
                 .env("VIDEOPROMPT_GEMINI_BASE_URL", &stand_in.base)
                 .env("VIDEOPROMPT_DB_MAX_CONNECTIONS", "32");
-            let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
-            started.push(Process {
-                child,
-                base,
-                _dir: dir,
-            });
+            started.push(Spawned::start(command, "GraphiQL at", Some(dir)));
         }
         // Each listener says it is listening only to its log, which the bench does not read;
         // it resyncs its subscribers once it is, so a short pause is enough here.

@@ -19,7 +19,6 @@
 mod common;
 
 use std::{
-    process::Child,
     sync::Arc,
     time::{Duration, Instant},
 };
@@ -30,46 +29,22 @@ use serde_json::{Value, json};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use common::{PASSWORD, graphql, ms, percentile};
+use common::{PASSWORD, Spawned, graphql, ms, percentile};
 
-struct Server {
-    child: Child,
-    base: String,
-    _data_dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start() -> Server {
-        let data_dir = tempfile::tempdir().unwrap();
-        let mut command = common::videoprompt();
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path())
-            .args([
-                "--gemini-base-url",
-                "http://127.0.0.1:9",
-                "--max-attempts",
-                "1",
-            ]);
-        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
-        Server {
-            child,
-            base,
-            _data_dir: data_dir,
-        }
-    }
-
-    /// Resident memory in KiB.
-    fn rss_kib(&self) -> u64 {
-        common::memory_kib(&self.child, "VmRSS")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The server under test: SQLite in a fresh folder, Gemini unreachable (see the module doc).
+fn server() -> Spawned {
+    let data_dir = tempfile::tempdir().unwrap();
+    let mut command = common::videoprompt();
+    command
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(data_dir.path())
+        .args([
+            "--gemini-base-url",
+            "http://127.0.0.1:9",
+            "--max-attempts",
+            "1",
+        ]);
+    Spawned::start(command, "GraphiQL at", Some(data_dir))
 }
 
 const UPLOAD: &str = "mutation($collectionId: ID!, $file: Upload!) {
@@ -166,7 +141,7 @@ fn option(name: &str, default: usize) -> usize {
 }
 
 async fn run(connections: usize, per_connection: usize) {
-    let server = Server::start();
+    let server = server();
     let base = server.base.clone();
     let ws_url = format!("{}/graphql", base.replacen("http://", "ws://", 1));
     let client = reqwest::Client::new();
@@ -182,7 +157,7 @@ async fn run(connections: usize, per_connection: usize) {
         setup.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = server.rss_kib();
+    let rss_before = server.memory_kib("VmRSS");
 
     // Idle connections: opened and acknowledged, nothing subscribed.
     let mut sockets = Vec::new();
@@ -207,7 +182,7 @@ async fn run(connections: usize, per_connection: usize) {
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_connections = server.rss_kib();
+    let rss_connections = server.memory_kib("VmRSS");
 
     // Idle subscriptions.
     for ((_, images), ws) in users.iter().zip(sockets.iter_mut()) {
@@ -221,7 +196,7 @@ async fn run(connections: usize, per_connection: usize) {
     }
     // Each subscription reads its image's (empty) current state once; let them settle.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_subscriptions = server.rss_kib();
+    let rss_subscriptions = server.memory_kib("VmRSS");
 
     // Readers: each notes the delay of every record's first event.
     let samples = Arc::new(Mutex::new(Vec::with_capacity(total)));

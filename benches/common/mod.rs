@@ -1,5 +1,6 @@
-//! What the benchmarks share: starting a `videoprompt` child process and reading its address
-//! from its log, its memory from `/proc`, a GraphQL call, and latency percentiles.
+//! What the benchmarks share: starting a `videoprompt` child process (a server or the Gemini
+//! stand-in) and reading its address from its log, its memory from `/proc`, a GraphQL call, and
+//! latency percentiles.
 //!
 //! Included by each benchmark with `mod common;`; each uses only part of it.
 #![allow(dead_code)]
@@ -62,6 +63,48 @@ pub fn start_and_wait_for_address(mut command: Command, marker: &str) -> (Child,
     };
     std::thread::spawn(move || for _ in lines.by_ref() {});
     (child, addr)
+}
+
+/// A `videoprompt` child process that logged its address; killed when dropped, and its data
+/// folder (if it has one) removed with it.
+pub struct Spawned {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Spawned {
+    /// Starts `command` and waits for its address (see `start_and_wait_for_address`); `dir` is
+    /// kept as long as the process runs.
+    pub fn start(command: Command, marker: &str, dir: Option<tempfile::TempDir>) -> Self {
+        let (child, base) = start_and_wait_for_address(command, marker);
+        Self {
+            child,
+            base,
+            _dir: dir,
+        }
+    }
+
+    /// See [`memory_kib`].
+    pub fn memory_kib(&self, field: &str) -> u64 {
+        memory_kib(&self.child, field)
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The Gemini stand-in, answering each generation after `latency_ms`.
+pub fn stand_in(latency_ms: u64) -> Spawned {
+    let mut command = videoprompt();
+    command.args(["gemini-stand-in", "--listen", "127.0.0.1:0", "--latency-ms"]);
+    command.arg(latency_ms.to_string());
+    Spawned::start(command, "Gemini stand-in listening", None)
 }
 
 /// A memory figure of a process from `/proc/PID/status` in KiB (`VmRSS`, `VmHWM` …); 0 when
