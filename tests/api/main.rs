@@ -22,6 +22,8 @@ mod prompt_requests;
 mod records;
 mod runner_strands_nothing;
 mod schema_file;
+mod secrets_in_logs;
+mod startup_checks;
 mod subscriptions;
 mod upload_client;
 mod uploads;
