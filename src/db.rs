@@ -5,7 +5,7 @@
 
 use std::{path::Path, time::Duration};
 
-use anyhow::Context;
+use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
     ConnectOptions, Database, DatabaseConnection, DbBackend,
@@ -29,12 +29,20 @@ pub fn is_postgres(url: &str) -> bool {
 }
 
 /// Connects with settings suited to the backend.
+///
+/// No error from here repeats the database password: the drivers quote the whole connection
+/// string in some of theirs, so every message is scrubbed before it is shown.
 pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+    let redacted = redact_url(url);
+    if let Err(err) = url::Url::parse(url) {
+        // `url`'s messages name the fault ("invalid port number"), never the text.
+        bail!("the database URL {redacted} is not a valid URL: {err}");
+    }
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(max_connections.max(1))
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
@@ -42,10 +50,74 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options)
-        .await
-        .with_context(|| format!("could not connect to the database at {}", redact_url(url)))?;
-    Ok(db)
+    match Database::connect(options).await {
+        Ok(db) => Ok(db),
+        Err(err) => {
+            // The pool reports only that it timed out; one direct connection tells why.
+            let cause = match is_pool_timeout(&err) {
+                true => why_no_connection(url)
+                    .await
+                    .unwrap_or_else(|| err.to_string()),
+                false => err.to_string(),
+            };
+            bail!(
+                "could not connect to the database at {redacted}: {}",
+                scrub(&cause, url)
+            )
+        }
+    }
+}
+
+/// How long connecting (and waiting for a pooled connection) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn is_pool_timeout(err: &sea_orm::DbErr) -> bool {
+    err.to_string().contains("pool timed out")
+}
+
+/// The error of one direct PostgreSQL connection (refused, unknown host, authentication), or
+/// `None` when it connects after all or the URL is not PostgreSQL's.
+async fn why_no_connection(url: &str) -> Option<String> {
+    use sea_orm::sqlx::{ConnectOptions as _, Connection as _, postgres::PgConnectOptions};
+    if !is_postgres(url) {
+        return None;
+    }
+    let options: PgConnectOptions = url.parse().ok()?;
+    match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
+        Ok(Ok(connection)) => {
+            connection.close().await.ok();
+            None
+        }
+        Ok(Err(err)) => Some(err.to_string()),
+        Err(_) => Some(format!(
+            "no answer from the server within {}s",
+            CONNECT_TIMEOUT.as_secs()
+        )),
+    }
+}
+
+/// `text` with the URL's password (as written and percent-decoded) and the whole URL replaced.
+fn scrub(text: &str, url: &str) -> String {
+    let mut text = text.replace(url, &redact_url(url));
+    if let Some(password) = url::Url::parse(url)
+        .ok()
+        .and_then(|parsed| parsed.password().map(str::to_owned))
+    {
+        let decoded = percent_decode(&password);
+        for secret in [password, decoded] {
+            if !secret.is_empty() {
+                text = text.replace(&secret, "***");
+            }
+        }
+    }
+    text
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={text}").as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
 }
 
 /// Counts the SQL statements a connection runs: tests and the benchmark read it to check that a
@@ -86,18 +158,29 @@ pub fn backend_name(db: &DatabaseConnection) -> &'static str {
     }
 }
 
-/// The URL without its password, for logs and error messages.
+/// The URL without its password, for logs and error messages. The credentials end at the
+/// last `@` before the host (a password may itself hold `@`); a URL that does not parse keeps
+/// its user name at most.
 pub fn redact_url(url: &str) -> String {
+    if let Ok(mut parsed) = url::Url::parse(url)
+        && parsed.has_host()
+    {
+        if parsed.password().is_some() {
+            let _ = parsed.set_password(Some("***"));
+        }
+        return parsed.to_string();
+    }
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
-    match rest.split_once('@') {
-        Some((credentials, host)) => {
-            let user = credentials.split(':').next().unwrap_or_default();
-            if credentials.contains(':') {
-                format!("{scheme}://{user}:***@{host}")
-            } else {
-                format!("{scheme}://{user}@{host}")
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => {
+            let credentials = &rest[..at];
+            let host = &rest[at + 1..];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+                None => format!("{scheme}://{credentials}@{host}"),
             }
         }
         None => url.to_owned(),
@@ -119,5 +202,27 @@ mod tests {
             "postgres://postgres@127.0.0.1/x"
         );
         assert_eq!(redact_url("sqlite://./data/x.db"), "sqlite://./data/x.db");
+    }
+
+    #[test]
+    fn a_password_holding_at_signs_is_redacted_whole() {
+        assert_eq!(
+            redact_url("postgres://u:p@ss@host/db"),
+            "postgres://u:***@host/db"
+        );
+        // Not a valid URL (the port), yet the password is gone.
+        let redacted = redact_url("postgres://postgres:Top@Secret@127.0.0.1:notaport/x");
+        assert_eq!(redacted, "postgres://postgres:***@127.0.0.1:notaport/x");
+    }
+
+    #[test]
+    fn scrubbing_removes_the_url_and_the_password() {
+        let url = "postgres://app:s%40cret@db/vp";
+        let text = format!("the string '{url}' is bad; password s@cret; raw s%40cret");
+        let scrubbed = scrub(&text, url);
+        assert!(
+            !scrubbed.contains("s@cret") && !scrubbed.contains("s%40cret"),
+            "{scrubbed}"
+        );
     }
 }
