@@ -71,7 +71,8 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "VIDEOPROMPT_GEMINI_BASE_URL",
-        default_value = "https://generativelanguage.googleapis.com"
+        default_value = "https://generativelanguage.googleapis.com",
+        value_parser = parse_http_url
     )]
     pub gemini_base_url: String,
 
@@ -201,7 +202,7 @@ pub struct ServeArgs {
 
     /// Public base URL of the server (e.g. `https://videoprompt.example`): makes `Image.url`
     /// absolute. Without it the URLs are relative (`/images/…`).
-    #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL")]
+    #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL", value_parser = parse_http_url)]
     pub public_base_url: Option<String>,
 
     /// How often the server pings each WebSocket connection (keeps proxies from closing idle
@@ -251,6 +252,20 @@ pub struct StandInArgs {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// Checks that `text` is an absolute `http://` or `https://` URL with a host, so that a typo
+/// stops the start instead of failing every request made with it later.
+pub fn parse_http_url(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let url = url::Url::parse(text)
+        .map_err(|err| format!("`{text}` is not a URL ({err}); write it like https://host"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(format!(
+            "`{text}` is not an http:// or https:// URL with a host"
+        ));
+    }
+    Ok(text.to_owned())
 }
 
 /// Parses `500ms`, `30s`, `10m`, `12h`, `30d` (a bare number means seconds).
@@ -323,6 +338,21 @@ mod tests {
         assert_eq!(parse_byte_size("1024"), Ok(1024));
         assert_eq!(parse_byte_size("1MB"), Ok(1_000_000));
         assert!(parse_byte_size("big").is_err());
+    }
+
+    #[test]
+    fn service_urls_must_be_http_urls_with_a_host() {
+        assert!(parse_http_url("http://127.0.0.1:8090").is_ok());
+        assert!(parse_http_url("https://generativelanguage.googleapis.com/").is_ok());
+        for bad in [
+            "not a url",
+            "127.0.0.1:8090",
+            "ftp://host",
+            "file:///tmp",
+            "http://",
+        ] {
+            assert!(parse_http_url(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]
