@@ -78,8 +78,11 @@ impl MasterKey {
 
     fn load_or_create_file(path: &Path) -> anyhow::Result<Self> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Self::from_base64(&text)
-                .with_context(|| format!("the master key file {} is unusable", path.display())),
+            Ok(text) => {
+                warn_if_others_can_read(path);
+                Self::from_base64(&text)
+                    .with_context(|| format!("the master key file {} is unusable", path.display()))
+            }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
                 let key = Self::generate();
                 write_new_secret_file(path, key.to_base64().as_bytes()).with_context(|| {
@@ -93,6 +96,29 @@ impl MasterKey {
         }
     }
 }
+
+/// Warns, as ssh does of a private key, when the key file's group or others may read or change
+/// it: whoever can read it can open every stored Gemini key.
+#[cfg(unix)]
+fn warn_if_others_can_read(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(metadata) = std::fs::metadata(path) else {
+        return;
+    };
+    let mode = metadata.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        tracing::warn!(
+            path = %path.display(),
+            mode = format!("{mode:o}"),
+            "the master key file can be read or changed by other users; \
+             restrict it with `chmod 600 {}`",
+            path.display()
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_others_can_read(_path: &Path) {}
 
 /// Creates `path` readable by its owner only; fails if it already exists (no silent overwrite).
 fn write_new_secret_file(path: &Path, contents: &[u8]) -> std::io::Result<()> {
