@@ -27,7 +27,7 @@ use crate::{
         retry::RetryPolicy,
         runner::{self, Handler, Jobs, RunnerConfig},
     },
-    services::{master_key_check, url_signing_key},
+    services::{master_key_check, orphaned_bytes, url_signing_key},
     state::{AppState, Settings},
 };
 
@@ -213,6 +213,11 @@ impl Application {
             Arc::new(self.state.events.clone()),
             stopping.clone(),
         ));
+        let sweeper = tokio::spawn(orphaned_bytes::run(
+            self.state.db.clone(),
+            self.state.images.clone(),
+            stopping.clone(),
+        ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
         // Small writes (subscription frames, streamed answers) go out at once instead of
         // waiting for the client's delayed ACK.
@@ -233,6 +238,9 @@ impl Application {
         stopping.cancel();
         if let Err(err) = workers.await {
             tracing::error!(error = %err, "the generation workers panicked");
+        }
+        if let Err(err) = sweeper.await {
+            tracing::error!(error = %err, "the image store sweeper panicked");
         }
         cluster_stop.cancel();
         if let Some(cluster) = cluster

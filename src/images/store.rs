@@ -127,6 +127,30 @@ impl ImageStore {
         Ok(Some(chunks.concat().into()))
     }
 
+    /// The keys of the bytes last written before `cutoff`, in no particular order.
+    pub fn keys_older_than(
+        &self,
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> impl Stream<Item = anyhow::Result<String>> + Send + 'static {
+        let prefix = self.prefix.clone();
+        let skip = prefix.parts().count();
+        let prefix = (skip > 0).then_some(prefix);
+        self.store
+            .list(prefix.as_ref())
+            .map_err(|err| anyhow::Error::from(err).context("could not list the image store"))
+            .try_filter_map(move |meta| {
+                let key = (meta.last_modified < cutoff).then(|| {
+                    meta.location
+                        .parts()
+                        .skip(skip)
+                        .map(|part| part.as_ref().to_owned())
+                        .collect::<Vec<_>>()
+                        .join("/")
+                });
+                std::future::ready(Ok(key))
+            })
+    }
+
     /// Deletes the bytes under `key`; already gone counts as done.
     pub async fn delete(&self, key: &str) -> anyhow::Result<()> {
         let location = self.location(key);

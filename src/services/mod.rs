@@ -6,6 +6,7 @@ pub mod collections;
 pub mod gemini_keys;
 pub mod images;
 pub mod master_key_check;
+pub mod orphaned_bytes;
 pub mod pagination;
 pub mod url_signing_key;
 pub mod video_prompts;

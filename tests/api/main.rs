@@ -16,6 +16,7 @@ mod image_urls;
 mod instances;
 mod instances_processes;
 mod job_queue;
+mod orphaned_bytes;
 mod pickers;
 mod process;
 mod prompt_requests;
