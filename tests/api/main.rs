@@ -21,6 +21,7 @@ mod process;
 mod prompt_requests;
 mod records;
 mod runner_strands_nothing;
+mod sessions;
 mod schema_file;
 mod subscriptions;
 mod upload_client;
