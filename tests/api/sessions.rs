@@ -194,3 +194,115 @@ both_backends! {
         assert_eq!(me["data"]["me"]["email"], "lookup@example.de", "{me}");
     }
 }
+
+/// Pings far apart: a socket that closes during a test did not close at a ping.
+fn long_pings(args: &mut videoprompt::config::ServeArgs) {
+    args.ws_ping_interval = Duration::from_secs(3600);
+}
+
+fn bearer(token: &str) -> Value {
+    json!({ "Authorization": format!("Bearer {token}") })
+}
+
+/// A signed-in socket of `token` on `app`, acknowledged and answering.
+async fn open_socket(app: &TestApp, token: &str) -> WsClient {
+    let mut ws = WsClient::connect(app, "graphql-transport-ws", None).await;
+    ws.init(bearer(token)).await;
+    ws.subscribe("me", "{ me { id } }", json!({})).await;
+    let me = ws.until_complete("me").await;
+    assert!(me[0]["data"]["me"]["id"].is_string(), "signed in: {me:?}");
+    ws
+}
+
+both_backends! {
+    configure: long_pings;
+
+    async fn logout_over_http_closes_the_open_socket_at_once(app) {
+        let (token, _) = app.register("ws-end@example.de").await;
+        let (other, _) = app.register("ws-stays@example.de").await;
+        let mut ws = open_socket(&app, &token).await;
+        let mut second = open_socket(&app, &token).await;
+        let mut bystander = open_socket(&app, &other).await;
+
+        let out = app.gql("mutation { logout }", json!({}), Some(&token)).await;
+        assert_eq!(out["data"]["logout"], true, "{out}");
+        // Well before the next ping (an hour away): 4403, which graphql-ws treats as fatal.
+        assert_eq!(ws.closed().await, Some(4403));
+        assert_eq!(second.closed().await, Some(4403));
+
+        // Another user's socket is untouched, and the revoked token cannot sign in again.
+        bystander.send(json!({ "type": "ping" })).await;
+        assert_eq!(bystander.message().await, json!({ "type": "pong" }));
+        let mut again = WsClient::connect(&app, "graphql-transport-ws", None).await;
+        again.send(json!({ "type": "connection_init", "payload": bearer(&token) })).await;
+        assert_eq!(again.closed().await, Some(4403));
+    }
+
+    async fn logout_over_the_socket_closes_it(app) {
+        let (token, _) = app.register("ws-self@example.de").await;
+        let mut ws = open_socket(&app, &token).await;
+        ws.subscribe("out", "mutation { logout }", json!({})).await;
+        // The mutation's answer goes out, then the socket closes.
+        let answer = ws.next_of("out").await;
+        assert_eq!(answer, json!({ "data": { "logout": true } }));
+        assert_eq!(ws.closed().await, Some(4403));
+        let me = app.gql("{ me { id } }", json!({}), Some(&token)).await;
+        assert_eq!(me, json!({ "data": { "me": null } }));
+    }
+}
+
+both_backends! {
+    configure: |args| {
+        long_pings(args);
+        args.token_ttl = Duration::from_secs(4);
+    };
+
+    async fn an_expiring_token_closes_the_socket_at_its_expiry(app) {
+        let (token, _) = app.register("ws-expiry@example.de").await;
+        let signed_in = std::time::Instant::now();
+        let mut ws = open_socket(&app, &token).await;
+        assert_eq!(ws.closed().await, Some(4403));
+        // Not before the expiry (the token had four seconds).
+        assert!(signed_in.elapsed() >= Duration::from_secs(3), "{:?}", signed_in.elapsed());
+    }
+}
+
+both_backends! {
+    configure: |args| args.ws_ping_interval = Duration::from_millis(200);
+
+    async fn a_session_removed_behind_the_servers_back_ends_at_the_next_ping(app) {
+        let (token, _) = app.register("ws-ping@example.de").await;
+        let mut ws = open_socket(&app, &token).await;
+        app.db.execute_unprepared("DELETE FROM sessions").await.unwrap();
+        assert_eq!(ws.closed().await, Some(4403));
+    }
+}
+
+/// PostgreSQL: a logout on one instance closes the sockets of that session on the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_logout_on_one_instance_closes_the_sockets_on_the_other() {
+    let Some(a) = TestApp::spawn_with(crate::helpers::Backend::Postgres, long_pings).await else {
+        return;
+    };
+    let b = a.spawn_sibling(|_| {}).await;
+    crate::instances::until_listening(&a).await;
+    crate::instances::until_listening(&b).await;
+
+    let (token, _) = a.register("ws-cluster@example.de").await;
+    let mut on_a = open_socket(&a, &token).await;
+    let mut on_b = open_socket(&b, &token).await;
+    let out = a.gql("mutation { logout }", json!({}), Some(&token)).await;
+    assert_eq!(out["data"]["logout"], true, "{out}");
+    assert_eq!(on_b.closed().await, Some(4403), "the other instance");
+    assert_eq!(on_a.closed().await, Some(4403));
+
+    // And the other way round, with the logout sent over a socket on B.
+    let (token, _) = b.register("ws-cluster-2@example.de").await;
+    let mut on_a = open_socket(&a, &token).await;
+    let mut on_b = open_socket(&b, &token).await;
+    on_b.subscribe("out", "mutation { logout }", json!({}))
+        .await;
+    assert_eq!(on_a.closed().await, Some(4403), "the other instance");
+    assert_eq!(on_b.closed().await, Some(4403));
+    drop(b);
+}
