@@ -27,3 +27,4 @@ mod subscriptions;
 mod upload_client;
 mod uploads;
 mod ws_clients;
+mod ws_fragments;

@@ -68,6 +68,8 @@ mod close {
     pub const SESSION_ENDED: u16 = FORBIDDEN;
     pub const DUPLICATE_ID: u16 = 4409;
     pub const TOO_MANY_INITS: u16 = 4429;
+    pub const PROTOCOL: u16 = 1002;
+    pub const INVALID_DATA: u16 = 1007;
     pub const TOO_BIG: u16 = 1009;
     pub const INTERNAL: u16 = 1011;
 }
@@ -202,10 +204,8 @@ impl Connection {
                         Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
                         Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                        Some(Err(err)) if is_too_big(&err) => {
-                            break Some((close::TOO_BIG, "Message too big".to_owned()));
-                        }
-                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                        Some(Err(err)) => break refusal_of(&err),
+                        Some(Ok(Message::Close(_))) | None => break None,
                     };
                     match self.on_client_message(&bytes, &mut sink).await {
                         Next::Continue => {}
@@ -440,11 +440,19 @@ fn deadline(expires_at: chrono::DateTime<chrono::Utc>) -> Instant {
         .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 86_400))
 }
 
-/// Whether reading failed because a message went over the size limit.
-fn is_too_big(err: &axum::Error) -> bool {
-    std::error::Error::source(err)
-        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|err| matches!(err, tungstenite::Error::Capacity(_)))
+/// The close frame that answers a read error: the client learns what it did wrong (a message
+/// over the limit, in one frame or in fragments; a frame the protocol forbids; text that is not
+/// UTF-8) instead of a close without a code. `None` when the connection itself is gone.
+fn refusal_of(err: &axum::Error) -> Option<(u16, String)> {
+    use tungstenite::error::{Error, ProtocolError};
+    let err = std::error::Error::source(err)?.downcast_ref::<Error>()?;
+    match err {
+        Error::Capacity(_) => Some((close::TOO_BIG, "Message too big".to_owned())),
+        Error::Utf8(_) => Some((close::INVALID_DATA, "Text is not UTF-8".to_owned())),
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        Error::Protocol(_) => Some((close::PROTOCOL, "Protocol error".to_owned())),
+        _ => None,
+    }
 }
 
 fn complete_message(id: &str) -> String {
