@@ -12,8 +12,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::PasswordHasher,
-    cluster::{Cluster, ProgressWriter},
+    auth::{PasswordHasher, SessionEnds},
+    cluster::{Cluster, Outbox, ProgressWriter},
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
     db,
@@ -112,6 +112,13 @@ impl Application {
             args.public_base_url.as_deref(),
         );
 
+        // One id per process, on its notifications and its leases.
+        let instance = uuid::Uuid::now_v7();
+        // Several instances share a PostgreSQL; what must reach the others goes through the
+        // cluster's outbox, which the handles that use it are built with.
+        let outbox = (db.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
+            .then(|| Outbox::new(instance));
+        let sessions = SessionEnds::new(outbox.as_ref().map(Outbox::session_relay));
         let mut state = AppState {
             db,
             sealer,
@@ -127,16 +134,16 @@ impl Application {
             }),
             jobs: Jobs::default(),
             events: EventHub::default(),
+            sessions: sessions.clone(),
             cluster: None,
         };
-        // One id per process, on its notifications and its leases.
-        let instance = uuid::Uuid::now_v7();
-        if state.db.get_database_backend() == sea_orm::DatabaseBackend::Postgres {
+        if let Some(outbox) = outbox {
             state.cluster = Some(Cluster::join(
                 state.db.clone(),
                 state.events.clone(),
                 state.jobs.clone(),
-                instance,
+                sessions,
+                outbox,
             ));
         }
         let limits = Limits {

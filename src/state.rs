@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::PasswordHasher,
+    auth::{PasswordHasher, SessionEnds},
     cluster::Cluster,
     crypto::Sealer,
     db::StatementCounter,
@@ -34,6 +34,9 @@ pub struct AppState {
     pub jobs: Jobs,
     /// Fans record changes out to subscribers.
     pub events: EventHub,
+    /// Ends sessions on the connections that use them (logout), here and on the other
+    /// instances.
+    pub sessions: SessionEnds,
     /// On PostgreSQL: this instance's link to the others (events, cancels). `None` on SQLite.
     pub cluster: Option<Cluster>,
 }

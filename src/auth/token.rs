@@ -55,6 +55,8 @@ pub fn bearer_token(header_value: &str) -> Option<&str> {
 pub struct Session {
     pub session_id: Uuid,
     pub user_id: Uuid,
+    /// When the token stops working (a WebSocket signed in with it closes then).
+    pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
 #[cfg(test)]

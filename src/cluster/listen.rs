@@ -24,7 +24,7 @@ use sea_orm::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster};
+use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster, SESSIONS_CHANNEL};
 
 const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -121,7 +121,7 @@ async fn connect(pool: &sqlx::PgPool) -> Result<PgListener, sqlx::Error> {
     // must follow every reconnection.
     listener.eager_reconnect(false);
     listener
-        .listen_all([CHANGES_CHANNEL, CANCEL_CHANNEL])
+        .listen_all([CHANGES_CHANNEL, CANCEL_CHANNEL, SESSIONS_CHANNEL])
         .await?;
     Ok(listener)
 }
@@ -149,6 +149,10 @@ impl Receiver {
         self.last_seq.clear();
         self.cluster.inner.events.resync_all();
         if reconnected {
+            // A logout elsewhere may have gone unheard: every socket looks its token up again.
+            self.cluster.inner.sessions.recheck_all();
+        }
+        if reconnected {
             self.cluster.inner.jobs.wake();
         }
     }
@@ -160,6 +164,13 @@ impl Receiver {
                     self.cluster.inner.jobs.abort_here(id);
                 }
                 Err(_) => tracing::warn!(payload = notification.payload(), "a malformed cancel"),
+            },
+            SESSIONS_CHANNEL => match notification.payload().parse::<Uuid>() {
+                // Also our own: ending a session twice does nothing more.
+                Ok(id) => self.cluster.inner.sessions.end_local(id),
+                Err(_) => {
+                    tracing::warn!(payload = notification.payload(), "a malformed session end")
+                }
             },
             CHANGES_CHANNEL => match serde_json::from_str::<Change>(notification.payload()) {
                 Ok(change) => self.changed(change).await,

@@ -11,7 +11,10 @@
 //! - `cancelVideoPrompt` (and deleting an image) also sends `NOTIFY videoprompt_cancel`, so the
 //!   process running that Gemini call aborts it at once instead of at its next lease renewal;
 //! - the prompt text written so far lives in the row while `PROCESSING` (see `progress`), which
-//!   is how another instance's subscriber sees it grow.
+//!   is how another instance's subscriber sees it grow;
+//! - `logout` sends `NOTIFY videoprompt_sessions` with the session id, so the WebSockets of
+//!   that session on every instance close at once (see `auth::session_ends`); after the
+//!   listener reconnects, every socket looks its token up again, as an end may have been missed.
 //!
 //! None of this is on a request's path: a failed `NOTIFY` or a dropped listener is logged and
 //! repaired (a receiver that sees a gap in an instance's sequence resyncs), never an error a
@@ -32,6 +35,7 @@ use uuid::Uuid;
 
 pub use self::progress::ProgressWriter;
 use crate::{
+    auth::{SessionEnds, session_ends},
     events::{EventHub, Relay},
     jobs::runner::Jobs,
 };
@@ -40,6 +44,8 @@ use crate::{
 pub const CHANGES_CHANNEL: &str = "videoprompt_changes";
 /// The channel that asks every instance to abort a record's Gemini call.
 pub const CANCEL_CHANNEL: &str = "videoprompt_cancel";
+/// The channel that ends a session (logout) on every instance.
+pub const SESSIONS_CHANNEL: &str = "videoprompt_sessions";
 /// PostgreSQL refuses payloads of 8000 bytes and more.
 const MAX_PAYLOAD: usize = 7999;
 /// Changes waiting to be sent before new ones are dropped (each dropped one leaves a gap in
@@ -73,6 +79,7 @@ struct Change {
 enum Outgoing {
     Change(String),
     Cancel(Uuid),
+    SessionEnded(Uuid),
 }
 
 impl Outgoing {
@@ -80,7 +87,34 @@ impl Outgoing {
         match self {
             Self::Change(payload) => (CHANGES_CHANNEL, payload.clone()),
             Self::Cancel(id) => (CANCEL_CHANNEL, id.to_string()),
+            Self::SessionEnded(id) => (SESSIONS_CHANNEL, id.to_string()),
         }
+    }
+}
+
+/// This instance's queue of notifications to the others. Made before the handles that send on
+/// it, so that they are built with it (the session ends), then handed to [`Cluster::join`].
+pub struct Outbox {
+    sender: Arc<Sender>,
+    receiver: mpsc::Receiver<Outgoing>,
+}
+
+impl Outbox {
+    pub fn new(instance: Uuid) -> Self {
+        let (outgoing, receiver) = mpsc::channel(OUTGOING_CAPACITY);
+        Self {
+            sender: Arc::new(Sender {
+                instance,
+                seq: Mutex::new(0),
+                outgoing,
+            }),
+            receiver,
+        }
+    }
+
+    /// Where `SessionEnds` sends the sessions that end here.
+    pub fn session_relay(&self) -> Arc<dyn session_ends::Relay> {
+        self.sender.clone()
     }
 }
 
@@ -106,6 +140,7 @@ struct Inner {
     db: DatabaseConnection,
     events: EventHub,
     jobs: Jobs,
+    sessions: SessionEnds,
     state: watch::Sender<ListenerState>,
     /// While `true` the listener does not reconnect (`hold_reconnects`).
     hold: watch::Sender<bool>,
@@ -113,14 +148,18 @@ struct Inner {
 
 impl Cluster {
     /// Joins the cluster on a PostgreSQL connection: from now on `events.publish` and
-    /// `jobs.abort` reach the other instances too (once `run` is running).
-    pub fn join(db: DatabaseConnection, events: EventHub, jobs: Jobs, instance: Uuid) -> Self {
-        let (outgoing, receiver) = mpsc::channel(OUTGOING_CAPACITY);
-        let sender = Arc::new(Sender {
-            instance,
-            seq: Mutex::new(0),
-            outgoing,
-        });
+    /// `jobs.abort` reach the other instances too (once `run` is running), and so do the
+    /// session ends of `sessions`, built on `outbox`. The sessions that end elsewhere end in
+    /// `sessions`.
+    pub fn join(
+        db: DatabaseConnection,
+        events: EventHub,
+        jobs: Jobs,
+        sessions: SessionEnds,
+        outbox: Outbox,
+    ) -> Self {
+        let Outbox { sender, receiver } = outbox;
+        let instance = sender.instance;
         let cluster = Self {
             inner: Arc::new(Inner {
                 instance,
@@ -128,6 +167,7 @@ impl Cluster {
                 db,
                 events: events.clone(),
                 jobs: jobs.clone(),
+                sessions,
                 state: watch::Sender::new(ListenerState::default()),
                 hold: watch::Sender::new(false),
             }),
@@ -225,6 +265,12 @@ impl Sender {
             payload = serde_json::to_string(&change).unwrap_or_default();
         }
         payload
+    }
+}
+
+impl session_ends::Relay for Sender {
+    fn session_ended(&self, session_id: Uuid) {
+        self.send(Outgoing::SessionEnded(session_id));
     }
 }
 

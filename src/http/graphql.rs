@@ -28,7 +28,7 @@ use super::{
 };
 use crate::{
     auth::{Session, token::bearer_token},
-    error::code,
+    error::{AppError, code},
     graphql::{AppSchema, loaders},
     services::accounts,
     state::AppState,
@@ -70,14 +70,18 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
-    let batch = if media_type.eq_ignore_ascii_case("multipart/form-data") {
+    let (batch, caller) = if media_type.eq_ignore_ascii_case("multipart/form-data") {
         match read_multipart(&endpoint, &headers, content_type, body).await {
-            Ok(batch) => batch,
+            Ok((batch, caller)) => (batch, Some(caller)),
             Err(refusal) => return refusal.respond(response_type),
         }
     } else if media_type.eq_ignore_ascii_case("application/json") {
-        match read_json(&endpoint, body).await {
+        let batch = match read_json(&endpoint, body).await {
             Ok(batch) => batch,
+            Err(refusal) => return refusal.respond(response_type),
+        };
+        match authenticate(&endpoint.state, &headers).await {
+            Ok(caller) => (batch, caller),
             Err(refusal) => return refusal.respond(response_type),
         }
     } else {
@@ -99,7 +103,6 @@ pub async fn post(
             &format!("A batch must hold 1 to {} operations.", endpoint.max_batch),
         );
     }
-    let caller = authenticate(&endpoint.state, &headers).await;
     let batch = with_request_data(batch, &endpoint, caller);
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
@@ -114,7 +117,14 @@ struct Refusal {
 
 impl Refusal {
     fn respond(self, response_type: ResponseType) -> HttpResponse {
-        request_error(response_type, self.status, self.code, &self.message)
+        let mut response = request_error(response_type, self.status, self.code, &self.message);
+        if self.status == StatusCode::UNAUTHORIZED {
+            // RFC 9110: a 401 names the scheme that would be accepted.
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
     }
 }
 
@@ -157,13 +167,17 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
     })
 }
 
-/// Reads a multipart body with the upload limits, after the CSRF check.
+/// Reads a multipart body with the upload limits, after the CSRF check and after the caller is
+/// known: every operation that takes a file needs a sign-in, so a request without a live token
+/// is answered 401 before a byte of its body is read (nobody can make the server spool 64 MiB
+/// by sending any `Authorization` header). The body is then not drained either: the client
+/// gets the answer at once and the connection is closed after it.
 async fn read_multipart(
     endpoint: &GraphqlEndpoint,
     headers: &HeaderMap,
     content_type: &str,
     body: Body,
-) -> Result<BatchRequest, Refusal> {
+) -> Result<(BatchRequest, Session), Refusal> {
     let has_preflight_header = PREFLIGHT_HEADERS.iter().any(|name| {
         headers
             .get(*name)
@@ -179,11 +193,18 @@ async fn read_multipart(
                 .into(),
         ));
     }
+    let Some(caller) = authenticate(&endpoint.state, headers).await? else {
+        return Err(refuse(
+            StatusCode::UNAUTHORIZED,
+            code::UNAUTHENTICATED,
+            AppError::Unauthenticated.message(),
+        ));
+    };
     let content_length = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
-    multipart::read_batch(body, content_type, content_length, endpoint.uploads)
+    let batch = multipart::read_batch(body, content_type, content_length, endpoint.uploads)
         .await
         .map_err(|err| match err {
             MultipartError::TooLarge(message) => refuse(
@@ -202,7 +223,8 @@ async fn read_multipart(
                     "Internal server error.".into(),
                 )
             }
-        })
+        })?;
+    Ok((batch, caller))
 }
 
 /// The parameters of a GET request. async-graphql's own parser reads `operation_name`, but
@@ -288,7 +310,10 @@ async fn get_query(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    let caller = authenticate(&endpoint.state, &headers).await;
+    let caller = match authenticate(&endpoint.state, &headers).await {
+        Ok(caller) => caller,
+        Err(refusal) => return refusal.respond(response_type),
+    };
     let batch = with_request_data(BatchRequest::Single(request), &endpoint, caller);
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
@@ -312,18 +337,26 @@ fn is_mutation_or_subscription(request: &mut Request) -> bool {
 
 /// The caller behind an `Authorization: Bearer …` header. An unknown, revoked or expired token
 /// makes the request anonymous (`me` is null, mutations answer UNAUTHENTICATED).
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Option<Session> {
-    let token = headers
+///
+/// A lookup that fails (the database is unreachable, say) is not "anonymous": answering as if
+/// signed out would make an app drop its session. It is refused with 503 and INTERNAL, which a
+/// client may try again; the cause is logged inside the request's span (with its id).
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Refusal> {
+    let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(bearer_token)?;
-    match accounts::authenticate(state, token).await {
-        Ok(session) => session,
-        Err(err) => {
-            let _ = async_graphql::Error::from(err); // logs the cause
-            None
-        }
-    }
+        .and_then(bearer_token)
+    else {
+        return Ok(None);
+    };
+    accounts::authenticate(state, token).await.map_err(|err| {
+        let _ = async_graphql::Error::from(err); // logs the cause
+        refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            code::INTERNAL,
+            "Internal server error.".into(),
+        )
+    })
 }
 
 /// Adds the per-request data: the caller and fresh DataLoaders (their cache lives one request).

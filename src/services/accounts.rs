@@ -123,11 +123,14 @@ pub async fn login(
     }
 }
 
-/// Revokes the session the caller used.
+/// Revokes the session the caller used: its token stops working, and every WebSocket signed
+/// in with it (on every instance) closes at once.
 pub async fn logout(state: &AppState, session: Session) -> AppResult<()> {
     session::Entity::delete_by_id(session.session_id)
         .exec(&state.db)
         .await?;
+    // After the delete: a socket that hears of the end and looks again finds no row.
+    state.sessions.end(session.session_id);
     Ok(())
 }
 
@@ -141,6 +144,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Ses
     Ok(found.map(|s| Session {
         session_id: s.id,
         user_id: s.user_id,
+        expires_at: s.expires_at,
     }))
 }
 

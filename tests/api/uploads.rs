@@ -92,11 +92,13 @@ both_backends! {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 
-        // With a preflight header but no token the request is read, and the mutation wants a caller.
+        // With a preflight header but no token it passes the CSRF check, and is refused before
+        // its body is read: every upload needs a sign-in.
         let response = app.client.post(app.url("/graphql"))
             .header("GraphQL-Require-Preflight", "1")
             .multipart(upload_form(&collection, "x.png", fixture("landscape.png"), "image/png"))
             .send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
         assert_nothing_stored(&app).await;

@@ -6,9 +6,17 @@
 //! DESIGN's pitfalls ask for and polls every operation of a connection whenever one of them is
 //! woken (see [`operations`]). Here: the `connection_init` deadline (4408), sign-in by the init
 //! payload or the upgrade request's `Authorization` header (a bad token closes 4403), pings at
-//! an interval, a check of the token at each ping (a revoked or expired one ends the
-//! subscriptions), and a cap on subscriptions per connection. The connection's operations
-//! share one set of DataLoaders (they cache nothing, so sharing only batches) and the session.
+//! an interval, and a cap on subscriptions per connection. The connection's operations share
+//! one set of DataLoaders (they cache nothing, so sharing only batches) and the session.
+//!
+//! A session that ends closes the socket with 4403 "Session ended" (graphql-ws, like the
+//! protocol, treats 4403 as fatal and does not reconnect with the same token): at once on a
+//! logout, over HTTP or over this very socket, on this instance or another (see
+//! `auth::session_ends`); at the token's expiry; and, as a backstop for a session removed
+//! behind the server's back, at the next ping's token check. Nothing more runs as the user
+//! after that. A lookup that fails is never taken for a signed-out caller: at sign-in it closes
+//! the socket with 1011; later (a recheck, a ping) the socket stays as it is and the next check
+//! asks again.
 //!
 //! Back-pressure: when the client stops reading, sending blocks and the loop stops polling the
 //! subscriptions; their hub receivers fall behind, and a receiver that falls too far behind
@@ -30,14 +38,17 @@ use axum::{
 use futures_util::{SinkExt, StreamExt, stream::SplitSink};
 use serde::Serialize;
 use serde_json::{Value, json};
+use tokio::time::Instant;
+use tracing::Instrument;
 
 use self::operations::{Operations, Output};
 use super::GraphqlEndpoint;
 use crate::{
-    auth::{Session, token::bearer_token},
+    auth::{Session, session_ends::SessionWatch, token::bearer_token},
     error::code,
     graphql::loaders,
     services::accounts,
+    state::AppState,
 };
 
 /// The WebSocket settings.
@@ -54,8 +65,11 @@ mod close {
     pub const UNAUTHORIZED: u16 = 4401;
     pub const FORBIDDEN: u16 = 4403;
     pub const INIT_TIMEOUT: u16 = 4408;
+    pub const SESSION_ENDED: u16 = FORBIDDEN;
     pub const DUPLICATE_ID: u16 = 4409;
     pub const TOO_MANY_INITS: u16 = 4429;
+    pub const PROTOCOL: u16 = 1002;
+    pub const INVALID_DATA: u16 = 1007;
     pub const TOO_BIG: u16 = 1009;
     pub const INTERNAL: u16 = 1011;
 }
@@ -98,18 +112,26 @@ pub fn accept(
         .and_then(|p| p.to_str().ok())
         .and_then(|p| p.parse().ok())
         .unwrap_or(Protocols::GraphQLWS);
-    upgrade.on_upgrade(move |socket| async move {
-        Connection {
-            endpoint,
-            protocol,
-            header_token,
-            token: None,
-            session: None,
-            data: None,
-            operations: Operations::default(),
+    // The connection's log lines carry the upgrade request's id.
+    let span = tracing::Span::current();
+    upgrade.on_upgrade(move |socket| {
+        async move {
+            let rechecks = endpoint.state.sessions.rechecks();
+            Connection {
+                endpoint,
+                protocol,
+                header_token,
+                token: None,
+                session: None,
+                watch: None,
+                rechecks,
+                data: None,
+                operations: Operations::default(),
+            }
+            .run(socket)
+            .await;
         }
-        .run(socket)
-        .await;
+        .instrument(span)
     })
 }
 
@@ -117,9 +139,13 @@ struct Connection {
     endpoint: GraphqlEndpoint,
     protocol: Protocols,
     header_token: Option<String>,
-    /// The token the connection signed in with (checked again at each ping).
+    /// The token the connection signed in with (looked up again at each ping and recheck).
     token: Option<String>,
     session: Option<Session>,
+    /// Tells when the session ends (logout); `Some` while signed in.
+    watch: Option<SessionWatch>,
+    /// Changes when every socket must look its token up again.
+    rechecks: tokio::sync::watch::Receiver<u64>,
     /// What every operation of the connection sees: its loaders and the session. `Some` once
     /// the connection is initialised.
     data: Option<Arc<Data>>,
@@ -162,18 +188,24 @@ impl Connection {
             settings.ping_interval,
         );
         ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Reset to the token's expiry at sign-in; never fires before.
+        let expiry = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(expiry);
+        let mut signed_in = false;
 
         let closing = loop {
+            if !signed_in && let Some(session) = self.session {
+                signed_in = true;
+                expiry.as_mut().reset(deadline(session.expires_at));
+            }
             tokio::select! {
                 incoming = source.next() => {
                     let bytes = match incoming {
                         Some(Ok(Message::Text(text))) => text.as_bytes().to_vec(),
                         Some(Ok(Message::Binary(bytes))) => bytes.to_vec(),
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-                        Some(Err(err)) if is_too_big(&err) => {
-                            break Some((close::TOO_BIG, "Message too big".to_owned()));
-                        }
-                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break None,
+                        Some(Err(err)) => break refusal_of(&err),
+                        Some(Ok(Message::Close(_))) | None => break None,
                     };
                     match self.on_client_message(&bytes, &mut sink).await {
                         Next::Continue => {}
@@ -189,6 +221,19 @@ impl Connection {
                         break None;
                     }
                 }
+                () = ended(self.watch.as_ref()) => {
+                    break Some(session_ended());
+                }
+                () = &mut expiry, if self.session.is_some() => {
+                    break Some(session_ended());
+                }
+                changed = self.rechecks.changed(), if self.session.is_some() => {
+                    // The sender lives as long as the app state this connection holds.
+                    debug_assert!(changed.is_ok());
+                    if !self.still_signed_in().await {
+                        break Some(session_ended());
+                    }
+                }
                 () = &mut init_deadline, if self.data.is_none() => {
                     break Some((close::INIT_TIMEOUT, "Connection initialisation timeout".to_owned()));
                 }
@@ -200,8 +245,8 @@ impl Connection {
                     if sink.send(Message::Text(ping.into())).await.is_err() {
                         break None;
                     }
-                    if !self.still_signed_in().await && self.end_all_signed_out(&mut sink).await.is_err() {
-                        break None;
+                    if !self.still_signed_in().await {
+                        break Some(session_ended());
                     }
                 }
             }
@@ -233,14 +278,10 @@ impl Connection {
                     .and_then(token_in_payload)
                     .or_else(|| self.header_token.clone());
                 if let Some(token) = token {
-                    match accounts::authenticate(&self.endpoint.state, &token).await {
-                        Ok(Some(session)) => {
-                            self.session = Some(session);
-                            self.token = Some(token);
-                        }
-                        Ok(None) => return Next::Close(close::FORBIDDEN, "Forbidden".into()),
-                        Err(err) => {
-                            let _ = async_graphql::Error::from(err); // logs the cause
+                    match self.sign_in(token).await {
+                        Ok(true) => {}
+                        Ok(false) => return Next::Close(close::FORBIDDEN, "Forbidden".into()),
+                        Err(()) => {
                             return Next::Close(close::INTERNAL, "Internal server error".into());
                         }
                     }
@@ -309,40 +350,36 @@ impl Connection {
         Arc::new(data)
     }
 
+    /// Signs the connection in with `token`: `Ok(false)` for a token that is not (or no
+    /// longer) live, `Err` when the lookup failed (logged).
+    async fn sign_in(&mut self, token: String) -> Result<bool, ()> {
+        let sessions = self.endpoint.state.sessions.clone();
+        let ends_seen = sessions.ends_seen();
+        let Some(session) = look_up(&self.endpoint.state, &token).await? else {
+            return Ok(false);
+        };
+        let watch = sessions.watch(session.session_id);
+        // A session that ended between the lookup and the watch would go unheard: if any
+        // ended meanwhile, look again (rare: only while a logout happens).
+        if sessions.ends_seen() != ends_seen
+            && look_up(&self.endpoint.state, &token).await?.is_none()
+        {
+            return Ok(false);
+        }
+        self.session = Some(session);
+        self.token = Some(token);
+        self.watch = Some(watch);
+        Ok(true)
+    }
+
     /// Whether the connection's token is still good; `true` for anonymous connections and when
-    /// the database cannot tell right now (the next ping asks again).
+    /// the database cannot tell right now (the next check asks again: a failed lookup is not
+    /// a signed-out caller).
     async fn still_signed_in(&mut self) -> bool {
         let (Some(token), Some(_)) = (&self.token, self.session) else {
             return true;
         };
-        match accounts::authenticate(&self.endpoint.state, token).await {
-            Ok(Some(_)) => true,
-            Ok(None) => false,
-            Err(err) => {
-                let _ = async_graphql::Error::from(err); // logs the cause
-                true
-            }
-        }
-    }
-
-    /// The session is over: every operation gets UNAUTHENTICATED and completes, and later
-    /// ones run signed out.
-    async fn end_all_signed_out(&mut self, sink: &mut Sink) -> Result<(), axum::Error> {
-        self.session = None;
-        self.token = None;
-        self.data = Some(self.operation_data());
-        for id in self.operations.ids() {
-            self.operations.stop(&id);
-            let error = self.error_message(
-                &id,
-                code::UNAUTHENTICATED,
-                "You are not signed in, or your session has expired.",
-            );
-            sink.send(Message::Text(error.into())).await?;
-            sink.send(Message::Text(complete_message(&id).into()))
-                .await?;
-        }
-        Ok(())
+        !matches!(look_up(&self.endpoint.state, token).await, Ok(None))
     }
 
     /// A result of one operation, the way the protocol carries results.
@@ -373,11 +410,49 @@ impl Connection {
     }
 }
 
-/// Whether reading failed because a message went over the size limit.
-fn is_too_big(err: &axum::Error) -> bool {
-    std::error::Error::source(err)
-        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|err| matches!(err, tungstenite::Error::Capacity(_)))
+/// The live session of `token`; `Err` when the lookup failed (logged).
+async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, ()> {
+    accounts::authenticate(state, token).await.map_err(|err| {
+        let _ = async_graphql::Error::from(err); // logs the cause
+    })
+}
+
+/// Completes when the watched session ends; never without one.
+async fn ended(watch: Option<&SessionWatch>) {
+    match watch {
+        Some(watch) => watch.ended().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn session_ended() -> (u16, String) {
+    (close::SESSION_ENDED, "Session ended".to_owned())
+}
+
+/// When a token that expires at `expires_at` stops working, as a timer deadline.
+fn deadline(expires_at: chrono::DateTime<chrono::Utc>) -> Instant {
+    let left = (expires_at - chrono::Utc::now())
+        .to_std()
+        .unwrap_or_default();
+    // Far beyond any token lifetime when the sum overflows.
+    Instant::now()
+        .checked_add(left)
+        .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 86_400))
+}
+
+/// The close frame that answers a read error: the client learns what it did wrong (a message
+/// over the limit, in one frame or in fragments; a frame the protocol forbids; text that is not
+/// UTF-8) instead of a close without a code. `None` when the connection itself is gone.
+fn refusal_of(err: &axum::Error) -> Option<(u16, String)> {
+    use tungstenite::error::{Error, ProtocolError};
+    let err = std::error::Error::source(err)?.downcast_ref::<Error>()?;
+    match err {
+        Error::Capacity(_) => Some((close::TOO_BIG, "Message too big".to_owned())),
+        Error::Utf8(_) => Some((close::INVALID_DATA, "Text is not UTF-8".to_owned())),
+        Error::Protocol(ProtocolError::ResetWithoutClosingHandshake) => None,
+        Error::Protocol(_) => Some((close::PROTOCOL, "Protocol error".to_owned())),
+        _ => None,
+    }
 }
 
 fn complete_message(id: &str) -> String {

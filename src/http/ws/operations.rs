@@ -49,10 +49,6 @@ impl Operations {
         self.running.contains_key(id)
     }
 
-    pub fn ids(&self) -> Vec<String> {
-        self.running.keys().cloned().collect()
-    }
-
     pub fn start(&mut self, id: String, responses: BoxStream<'static, Response>) {
         self.generations += 1;
         let generation = self.generations;
