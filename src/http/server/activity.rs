@@ -40,6 +40,9 @@ struct State {
     in_flight: usize,
     phase: Phase,
     http2: bool,
+    /// An HTTP/2 stream was upgraded (a WebSocket over extended CONNECT): its response ended
+    /// but the stream lives on, and hyper does not say when it closes.
+    upgraded_stream: bool,
 }
 
 /// Shared by the connection's socket (bytes read), its service (requests started and finished)
@@ -59,6 +62,7 @@ impl Activity {
                 in_flight: 0,
                 phase: Phase::AwaitingHeaders(Instant::now()),
                 http2: false,
+                upgraded_stream: false,
             }),
             changed: Notify::new(),
             deadlines,
@@ -96,10 +100,23 @@ impl Activity {
         }
     }
 
+    /// The connection carries an upgraded HTTP/2 stream: it stays busy (no idle deadline)
+    /// until it closes; the HTTP/2 pings still find a peer that vanished.
+    pub fn stream_upgraded(&self) {
+        let mut state = self.state();
+        state.upgraded_stream = true;
+        state.phase = Phase::Busy;
+    }
+
+    /// Whether a request is in flight (or an upgraded HTTP/2 stream open).
+    pub fn is_busy(&self) -> bool {
+        matches!(self.state().phase, Phase::Busy)
+    }
+
     fn request_finished(&self) {
         let mut state = self.state();
         state.in_flight = state.in_flight.saturating_sub(1);
-        if state.in_flight == 0 {
+        if state.in_flight == 0 && !state.upgraded_stream {
             state.phase = Phase::Idle(Instant::now());
             drop(state);
             self.changed.notify_one();

@@ -35,8 +35,9 @@ pub fn raise_to_hard_limit() -> Option<DescriptorLimits> {
             tracing::warn!(error = %std::io::Error::last_os_error(), "could not read the open-files limit");
             return None;
         }
-        let soft_before = limit.rlim_cur as u64;
-        let hard = limit.rlim_max as u64;
+        // `rlim_t` is not `u64` on every platform.
+        #[allow(clippy::unnecessary_cast)]
+        let (soft_before, hard) = (limit.rlim_cur as u64, limit.rlim_max as u64);
         let mut soft = soft_before;
         if limit.rlim_cur < limit.rlim_max {
             let raised = libc::rlimit {

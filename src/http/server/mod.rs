@@ -69,7 +69,7 @@ pub struct ServerConfig {
 const PROBE_HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// After its deadline, an idle connection is asked to close (HTTP/2: GOAWAY); one that has not
-/// closed after this is dropped.
+/// closed after this, with still nothing in flight, is dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// HTTP/2 pings find a peer that vanished while it holds a stream open (the idle deadline
@@ -235,7 +235,11 @@ impl Server {
         let service = hyper::service::service_fn({
             let activity = activity.clone();
             move |request: Request<Incoming>| {
-                let guard = activity.request_started(request.version() == hyper::Version::HTTP_2);
+                let http2 = request.version() == hyper::Version::HTTP_2;
+                if http2 && request.method() == hyper::Method::CONNECT {
+                    activity.stream_upgraded();
+                }
+                let guard = activity.request_started(http2);
                 let mut request = request.map(|body| Body::new(PacedBody::new(body, body_rules)));
                 request.extensions_mut().insert(ConnectInfo(peer));
                 let router = router.clone();
@@ -258,6 +262,7 @@ impl Server {
         let mut connection = pin!(self.builder.serve_connection_with_upgrades(io, service));
         let mut expired = pin!(activity.expired());
         let mut closing = false;
+        let mut grace_over = false;
         let mut shutting_down = false;
         let close_after = tokio::time::sleep(Duration::MAX);
         let mut close_after = pin!(close_after);
@@ -275,7 +280,14 @@ impl Server {
                     closing = true;
                     close_after.as_mut().reset(tokio::time::Instant::now() + CLOSE_GRACE);
                 }
-                () = &mut close_after, if closing => break,
+                // Still open: a client half way through its headers (HTTP/1) or frames (HTTP/2).
+                // A request that began meanwhile is let finish.
+                () = &mut close_after, if closing && !grace_over => {
+                    grace_over = true;
+                    if !activity.is_busy() {
+                        break;
+                    }
+                }
                 () = stopping.cancelled(), if !shutting_down => {
                     connection.as_mut().graceful_shutdown();
                     shutting_down = true;
