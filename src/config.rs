@@ -219,9 +219,53 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
     pub ws_max_subscriptions: usize,
 
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+}
+
+/// Deadlines and limits of client connections (see `http::server`): no socket may hold a
+/// descriptor without making progress, and the probes answer while the cap is reached.
+#[derive(Debug, Clone, Args)]
+pub struct ConnectionArgs {
+    /// Longest time a client may take to send a request's headers, counted from the connection
+    /// (or, on a kept-alive connection, from the request's first byte). Also how long a new
+    /// connection may stay silent.
+    #[arg(long, env = "VIDEOPROMPT_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_timeout: Duration,
+
+    /// How long a kept-alive connection (HTTP/1.1 or HTTP/2) may stay idle between requests
+    /// before the server closes it.
+    #[arg(long, env = "VIDEOPROMPT_KEEP_ALIVE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub keep_alive_timeout: Duration,
+
+    /// Longest wait for the next bytes of a request body (uploads included) before the request
+    /// is cut off.
+    #[arg(long, env = "VIDEOPROMPT_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub body_read_timeout: Duration,
+
+    /// Slowest average rate, per second, at which a request body must arrive once the grace
+    /// period has passed (time the server itself spends is not counted). 0 turns it off.
+    #[arg(long, env = "VIDEOPROMPT_BODY_MIN_RATE", default_value = "1KiB", value_parser = parse_byte_size)]
+    pub body_min_rate: usize,
+
+    /// How long a request body may arrive slower than the minimum rate (a slow start).
+    #[arg(long, env = "VIDEOPROMPT_BODY_RATE_GRACE", default_value = "20s", value_parser = parse_duration)]
+    pub body_rate_grace: Duration,
+
+    /// Most client connections open at once, upgraded WebSockets included. Default: half the
+    /// file descriptors left after the database pool, the workers and a fixed reserve (at most
+    /// 16384), from the soft limit after it is raised to the hard limit.
+    #[arg(long, env = "VIDEOPROMPT_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+
+    /// Extra connections, over the cap, that serve only `/healthz` and `/readyz` (anything else
+    /// gets 503 + Retry-After); when they are all taken, the oldest is closed.
+    #[arg(long, env = "VIDEOPROMPT_PROBE_CONNECTIONS", default_value_t = 16)]
+    pub probe_connections: usize,
 }
 
 /// Settings of the Gemini stand-in.

@@ -1,13 +1,13 @@
 //! Building the application from its settings, and running it until a shutdown signal.
 //!
-//! `Application::build` does everything that can fail (data dir, database, migrations, master
-//! key check, binding the port) before serving, so a misconfiguration stops the start with a
-//! clear message instead of surfacing later. Tests build it with port 0 and read the real port.
+//! `Application::build` does everything that can fail (binding the port, data dir, database,
+//! migrations, master key check) before serving, so a misconfiguration stops the start with a
+//! clear message instead of surfacing later. The port comes first: a port in use fails at once
+//! and leaves nothing behind. Tests build it with port 0 and read the real port.
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -20,7 +20,12 @@ use crate::{
     events::EventHub,
     gemini::{GeminiClient, GeminiConfig},
     graphql::{self, Limits},
-    http::{self, GraphqlEndpoint, multipart::MultipartLimits, ws::WsSettings},
+    http::{
+        self, GraphqlEndpoint,
+        multipart::MultipartLimits,
+        server::{self, BodyRules, ServerConfig, descriptors},
+        ws::WsSettings,
+    },
     images::{ImageStore, UrlSigner},
     jobs::{
         generate::{GeminiHandler, Progress},
@@ -33,6 +38,7 @@ use crate::{
 
 pub struct Application {
     listener: TcpListener,
+    server: ServerConfig,
     router: axum::Router,
     state: AppState,
     worker: Worker,
@@ -85,6 +91,11 @@ impl Worker {
 
 impl Application {
     pub async fn build(args: ServeArgs) -> anyhow::Result<Self> {
+        // Before anything is created: a port in use must not leave a data dir or key behind.
+        let listener = TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", args.listen))?;
+        let server = server_config(&args);
         let data_dir = &args.database.data_dir;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
@@ -176,11 +187,9 @@ impl Application {
         };
         let router = http::router(state.clone(), endpoint);
         let worker = Worker::build(&args, &state, instance)?;
-        let listener = TcpListener::bind(args.listen)
-            .await
-            .with_context(|| format!("could not listen on {}", args.listen))?;
         Ok(Self {
             listener,
+            server,
             router,
             state,
             worker,
@@ -226,22 +235,15 @@ impl Application {
             stopping.clone(),
         ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
-        // Small writes (subscription frames, streamed answers) go out at once instead of
-        // waiting for the client's delayed ACK.
-        let listener = self.listener.tap_io(|tcp: &mut tokio::net::TcpStream| {
-            let _ = tcp.set_nodelay(true);
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown({
-                let stopping = stopping.clone();
-                async move {
-                    shutdown.await;
-                    // Workers stop claiming at once, while HTTP requests in flight finish.
-                    stopping.cancel();
-                }
-            })
-            .await
-            .context("the HTTP server failed");
+        server::serve(self.listener, self.router, self.server, {
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                // Workers stop claiming at once, while HTTP requests in flight finish.
+                stopping.cancel();
+            }
+        })
+        .await;
         stopping.cancel();
         if let Err(err) = workers.await {
             tracing::error!(error = %err, "the generation workers panicked");
@@ -255,10 +257,52 @@ impl Application {
         {
             tracing::error!(error = %err, "the cluster link panicked");
         }
-        served?;
         self.state.db.clone().close().await.ok();
         tracing::info!("shut down cleanly");
         Ok(())
+    }
+}
+
+/// The connection deadlines and cap. Raises the open-files limit first: the default cap is
+/// derived from it.
+fn server_config(args: &ServeArgs) -> ServerConfig {
+    let connections = &args.connections;
+    let limits = descriptors::raise_to_hard_limit();
+    let db = u64::from(args.database.db_max_connections);
+    let probes = connections.probe_connections as u64;
+    let workers = args.workers as u64;
+    let max_connections = match (connections.max_connections, limits) {
+        (Some(cap), limits) => {
+            if let Some(limits) = limits
+                && descriptors::needed_for(cap, db, probes, workers) > limits.soft
+            {
+                tracing::warn!(
+                    max_connections = cap,
+                    open_files_limit = limits.soft,
+                    "--max-connections may need more descriptors than the open-files limit \
+                     allows; accepting or opening files can fail before the cap is reached"
+                );
+            }
+            cap.max(1)
+        }
+        (None, Some(limits)) => descriptors::default_cap(limits.soft, db, probes, workers),
+        (None, None) => 1024,
+    };
+    tracing::info!(
+        max_connections,
+        probe_connections = connections.probe_connections,
+        "connection cap"
+    );
+    ServerConfig {
+        header_timeout: connections.header_timeout,
+        keep_alive_timeout: connections.keep_alive_timeout,
+        body: BodyRules {
+            read_timeout: connections.body_read_timeout,
+            min_rate: connections.body_min_rate as u64,
+            grace: connections.body_rate_grace,
+        },
+        max_connections,
+        probe_connections: connections.probe_connections,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod images;
 pub mod multipart;
 pub mod negotiate;
+pub mod server;
 pub mod ws;
 
 use axum::{
@@ -42,6 +43,7 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
         .merge(graphiql::router())
         .layer(
             ServiceBuilder::new()
+                .map_request(drop_unsafe_request_id)
                 .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, NewRequestId))
                 .layer(
                     TraceLayer::new_for_http().make_span_with(|request: &Request<_>| {
@@ -62,7 +64,34 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
         )
 }
 
-/// Request ids are UUIDs (v7, so they sort by time), unless the client or a proxy sent one.
+/// Longest request id taken from a client or proxy (a UUID is 36 characters).
+const MAX_CLIENT_REQUEST_ID: usize = 64;
+
+/// A client's request id goes into log lines: only a short, plain one is kept, so a value with
+/// braces, spaces or line breaks cannot forge a log line. Any other is dropped (several, too),
+/// and `NewRequestId` makes a fresh one.
+fn drop_unsafe_request_id<B>(mut request: Request<B>) -> Request<B> {
+    let mut values = request.headers().get_all(REQUEST_ID_HEADER).iter();
+    let safe = match (values.next(), values.next()) {
+        (Some(value), None) => is_plain_request_id(value.as_bytes()),
+        (None, _) => true,
+        (Some(_), Some(_)) => false,
+    };
+    if !safe {
+        request.headers_mut().remove(REQUEST_ID_HEADER);
+    }
+    request
+}
+
+fn is_plain_request_id(id: &[u8]) -> bool {
+    (1..=MAX_CLIENT_REQUEST_ID).contains(&id.len())
+        && id
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+/// Request ids are UUIDs (v7, so they sort by time), unless the client or a proxy sent a plain
+/// one.
 #[derive(Clone, Copy)]
 struct NewRequestId;
 
@@ -73,5 +102,21 @@ impl MakeRequestId for NewRequestId {
             .parse()
             .ok()
             .map(RequestId::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_request_id;
+
+    #[test]
+    fn only_short_plain_request_ids_are_kept() {
+        assert!(is_plain_request_id(b"0190b3f2-7c1e-7d4a-9a6b-3f0c2b1a4e5d"));
+        assert!(is_plain_request_id(b"lb:req.42_a-b"));
+        assert!(!is_plain_request_id(b""));
+        assert!(!is_plain_request_id(b"abc} FAKE ERROR x{y=1}"));
+        assert!(!is_plain_request_id(b"a\nb"));
+        assert!(!is_plain_request_id(&[b'a'; 65]));
+        assert!(is_plain_request_id(&[b'a'; 64]));
     }
 }

@@ -4,8 +4,10 @@
 mod helpers;
 
 mod accounts;
+mod bind_first;
 mod browser;
 mod collections;
+mod connections;
 mod gemini_key;
 mod generation;
 mod generation_durability;
@@ -21,6 +23,7 @@ mod pickers;
 mod process;
 mod prompt_requests;
 mod records;
+mod request_ids;
 mod runner_strands_nothing;
 mod schema_file;
 mod secrets_in_logs;
