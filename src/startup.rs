@@ -12,7 +12,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::PasswordHasher,
+    auth::{
+        PasswordHasher, SignInThrottle,
+        throttle::{Rate, ThrottleLimits},
+    },
     cluster::{Cluster, ProgressWriter},
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
@@ -20,7 +23,10 @@ use crate::{
     events::EventHub,
     gemini::{GeminiClient, GeminiConfig},
     graphql::{self, Limits},
-    http::{self, GraphqlEndpoint, multipart::MultipartLimits, ws::WsSettings},
+    http::{
+        self, GraphqlEndpoint, client_addr::TrustedProxies, multipart::MultipartLimits,
+        ws::WsSettings,
+    },
     images::{ImageStore, UrlSigner},
     jobs::{
         generate::{GeminiHandler, Progress},
@@ -116,6 +122,7 @@ impl Application {
             db,
             sealer,
             passwords: PasswordHasher::new(args.password_hash_concurrency),
+            sign_ins: SignInThrottle::new(throttle_limits(&args)),
             images,
             signer,
             upload_checks: Arc::new(tokio::sync::Semaphore::new(concurrent_upload_checks())),
@@ -166,6 +173,7 @@ impl Application {
                 init_timeout: args.ws_init_timeout,
                 max_subscriptions: args.ws_max_subscriptions,
             },
+            trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
         };
         let router = http::router(state.clone(), endpoint);
         let worker = Worker::build(&args, &state, instance)?;
@@ -219,17 +227,22 @@ impl Application {
         let listener = self.listener.tap_io(|tcp: &mut tokio::net::TcpStream| {
             let _ = tcp.set_nodelay(true);
         });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown({
-                let stopping = stopping.clone();
-                async move {
-                    shutdown.await;
-                    // Workers stop claiming at once, while HTTP requests in flight finish.
-                    stopping.cancel();
-                }
-            })
-            .await
-            .context("the HTTP server failed");
+        let served = axum::serve(
+            listener,
+            // The peer address: sign-in throttling counts by client address.
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown({
+            let stopping = stopping.clone();
+            async move {
+                shutdown.await;
+                // Workers stop claiming at once, while HTTP requests in flight finish.
+                stopping.cancel();
+            }
+        })
+        .await
+        .context("the HTTP server failed");
         stopping.cancel();
         if let Err(err) = workers.await {
             tracing::error!(error = %err, "the generation workers panicked");
@@ -244,6 +257,23 @@ impl Application {
         self.state.db.clone().close().await.ok();
         tracing::info!("shut down cleanly");
         Ok(())
+    }
+}
+
+/// The sign-in limits from the command line.
+fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
+    let failures = |limit| Rate {
+        limit,
+        window: args.login_failure_window,
+    };
+    ThrottleLimits {
+        failures_per_account: failures(args.login_failures_per_account),
+        failures_per_address: failures(args.login_failures_per_address),
+        registrations_per_address: Rate {
+            limit: args.registrations_per_address,
+            window: args.registration_window,
+        },
+        capacity: args.sign_in_throttle_capacity,
     }
 }
 

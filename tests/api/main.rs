@@ -22,6 +22,7 @@ mod prompt_requests;
 mod records;
 mod runner_strands_nothing;
 mod schema_file;
+mod sign_in_throttle;
 mod subscriptions;
 mod upload_client;
 mod uploads;

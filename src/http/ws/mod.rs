@@ -16,7 +16,7 @@
 
 mod operations;
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use async_graphql::{
     Data, Response,
@@ -34,7 +34,7 @@ use serde_json::{Value, json};
 use self::operations::{Operations, Output};
 use super::GraphqlEndpoint;
 use crate::{
-    auth::{Session, token::bearer_token},
+    auth::{Origin, Session, token::bearer_token},
     error::code,
     graphql::loaders,
     services::accounts,
@@ -76,6 +76,7 @@ pub fn accept(
     endpoint: GraphqlEndpoint,
     upgrade: WebSocketUpgrade,
     headers: &HeaderMap,
+    client: IpAddr,
 ) -> HttpResponse {
     let header_token = headers
         .get(header::AUTHORIZATION)
@@ -102,6 +103,7 @@ pub fn accept(
         Connection {
             endpoint,
             protocol,
+            client,
             header_token,
             token: None,
             session: None,
@@ -116,6 +118,8 @@ pub fn accept(
 struct Connection {
     endpoint: GraphqlEndpoint,
     protocol: Protocols,
+    /// The client's address, from the upgrade request.
+    client: IpAddr,
     header_token: Option<String>,
     /// The token the connection signed in with (checked again at each ping).
     token: Option<String>,
@@ -250,7 +254,7 @@ impl Connection {
                 self.data = Some(self.operation_data());
                 r#"{"type":"connection_ack"}"#.to_owned()
             }
-            ClientMessage::Start { id, payload } => {
+            ClientMessage::Start { id, mut payload } => {
                 let Some(data) = self.data.clone() else {
                     return Next::Close(close::UNAUTHORIZED, "Unauthorized".into());
                 };
@@ -274,6 +278,8 @@ impl Connection {
                     }
                     complete_message(&id)
                 } else {
+                    // Each operation message is a request of its own: its own one sign-in.
+                    payload.data.insert(Origin::new(self.client));
                     let responses = self
                         .endpoint
                         .schema
