@@ -189,10 +189,10 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "VIDEOPROMPT_TRUSTED_PROXIES",
-        value_delimiter = ',',
-        value_parser = parse_ip_net
+        default_value = "",
+        value_parser = parse_ip_nets
     )]
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub trusted_proxies: IpNets,
 
     /// Largest JSON request body (e.g. `1MiB`).
     #[arg(long, env = "VIDEOPROMPT_BODY_LIMIT", default_value = "1MiB", value_parser = parse_byte_size)]
@@ -335,6 +335,20 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
 }
 
+/// A list of networks, as `--trusted-proxies` takes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpNets(pub Vec<ipnet::IpNet>);
+
+/// Parses networks separated by commas; empty entries are skipped, so an empty variable (as
+/// container configs often set) means none.
+pub fn parse_ip_nets(text: &str) -> Result<IpNets, String> {
+    text.split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(parse_ip_net)
+        .collect::<Result<_, _>>()
+        .map(IpNets)
+}
+
 /// Parses `10.0.0.0/8`, `2001:db8::/32`, or a single address (`127.0.0.1`, `::1`).
 pub fn parse_ip_net(text: &str) -> Result<ipnet::IpNet, String> {
     let text = text.trim();
@@ -395,6 +409,10 @@ mod tests {
         assert_eq!(parse_ip_net("::1").unwrap().to_string(), "::1/128");
         assert!(parse_ip_net("proxy.local").is_err());
         assert!(parse_ip_net("10.0.0.0/33").is_err());
+        assert_eq!(parse_ip_nets(""), Ok(IpNets::default()));
+        let list = parse_ip_nets("10.0.0.0/8, ::1,").unwrap();
+        assert_eq!(list.0.len(), 2);
+        assert!(parse_ip_nets("10.0.0.1,nope").is_err());
     }
 
     #[test]

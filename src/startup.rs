@@ -173,7 +173,7 @@ impl Application {
                 init_timeout: args.ws_init_timeout,
                 max_subscriptions: args.ws_max_subscriptions,
             },
-            trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.clone())),
+            trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.0.clone())),
         };
         let router = http::router(state.clone(), endpoint);
         let worker = Worker::build(&args, &state, instance)?;

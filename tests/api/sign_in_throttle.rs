@@ -71,7 +71,7 @@ const WINDOW: Duration = Duration::from_secs(3600);
 /// Behind a trusted proxy on 127.0.0.1, with small limits and a long window (nothing refills
 /// while a test runs, whatever the machine's speed).
 fn behind_proxy(args: &mut ServeArgs) {
-    args.trusted_proxies = vec![videoprompt::config::parse_ip_net("127.0.0.1").unwrap()];
+    args.trusted_proxies = videoprompt::config::parse_ip_nets("127.0.0.1").unwrap();
     args.login_failures_per_account = 3;
     args.login_failures_per_address = 6;
     args.login_failure_window = WINDOW;
