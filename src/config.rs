@@ -138,6 +138,63 @@ pub struct ServeArgs {
     )]
     pub password_hash_concurrency: usize,
 
+    /// Failed logins allowed for one e-mail from one client address per
+    /// --login-failure-window (a burst of this many, then one more each window / this).
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_LOGIN_FAILURES_PER_ACCOUNT",
+        default_value_t = 5,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub login_failures_per_account: u32,
+
+    /// Failed logins allowed from one client address per --login-failure-window, whatever the
+    /// e-mails (IPv6 addresses count by their /64).
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_LOGIN_FAILURES_PER_ADDRESS",
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub login_failures_per_address: u32,
+
+    /// The window of the two login failure limits (e.g. `15m`).
+    #[arg(long, env = "VIDEOPROMPT_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    pub login_failure_window: Duration,
+
+    /// Registrations allowed from one client address per --registration-window.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_REGISTRATIONS_PER_ADDRESS",
+        default_value_t = 20,
+        value_parser = clap::value_parser!(u32).range(1..)
+    )]
+    pub registrations_per_address: u32,
+
+    /// The window of the registration limit (e.g. `1h`).
+    #[arg(long, env = "VIDEOPROMPT_REGISTRATION_WINDOW", default_value = "1h", value_parser = parse_duration)]
+    pub registration_window: Duration,
+
+    /// Most clients each sign-in limit remembers (about 100 bytes each); beyond that the least
+    /// recently seen is forgotten, so hostile e-mails and addresses cannot exhaust memory.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_SIGN_IN_THROTTLE_CAPACITY",
+        default_value_t = 100_000
+    )]
+    pub sign_in_throttle_capacity: usize,
+
+    /// Proxies whose `X-Forwarded-For` is believed, as IPs or CIDRs separated by commas (e.g.
+    /// `10.0.0.0/8,127.0.0.1`). The client is the right-most forwarded address that is not one
+    /// of them. Empty (the default): the client is the socket's peer, and the header is ignored.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_TRUSTED_PROXIES",
+        default_value = "",
+        value_parser = parse_ip_nets
+    )]
+    pub trusted_proxies: IpNets,
+
     /// Largest JSON request body (e.g. `1MiB`).
     #[arg(long, env = "VIDEOPROMPT_BODY_LIMIT", default_value = "1MiB", value_parser = parse_byte_size)]
     pub body_limit: usize,
@@ -337,6 +394,28 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
 }
 
+/// A list of networks, as `--trusted-proxies` takes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpNets(pub Vec<ipnet::IpNet>);
+
+/// Parses networks separated by commas; empty entries are skipped, so an empty variable (as
+/// container configs often set) means none.
+pub fn parse_ip_nets(text: &str) -> Result<IpNets, String> {
+    text.split(',')
+        .filter(|entry| !entry.trim().is_empty())
+        .map(parse_ip_net)
+        .collect::<Result<_, _>>()
+        .map(IpNets)
+}
+
+/// Parses `10.0.0.0/8`, `2001:db8::/32`, or a single address (`127.0.0.1`, `::1`).
+pub fn parse_ip_net(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{text}` is not an IP address or a CIDR like 10.0.0.0/8"))
+}
+
 /// Parses `20MiB`, `512KiB`, `1GiB`, `1MB` or a bare number of bytes.
 pub fn parse_byte_size(text: &str) -> Result<usize, String> {
     let text = text.trim();
@@ -374,6 +453,25 @@ mod tests {
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("3 weeks").is_err());
+    }
+
+    #[test]
+    fn proxies_parse_as_addresses_or_networks() {
+        assert_eq!(
+            parse_ip_net("127.0.0.1").unwrap().to_string(),
+            "127.0.0.1/32"
+        );
+        assert_eq!(
+            parse_ip_net(" 10.0.0.0/8").unwrap().to_string(),
+            "10.0.0.0/8"
+        );
+        assert_eq!(parse_ip_net("::1").unwrap().to_string(), "::1/128");
+        assert!(parse_ip_net("proxy.local").is_err());
+        assert!(parse_ip_net("10.0.0.0/33").is_err());
+        assert_eq!(parse_ip_nets(""), Ok(IpNets::default()));
+        let list = parse_ip_nets("10.0.0.0/8, ::1,").unwrap();
+        assert_eq!(list.0.len(), 2);
+        assert!(parse_ip_nets("10.0.0.1,nope").is_err());
     }
 
     #[test]

@@ -40,6 +40,8 @@ pub enum AppError {
     },
     Conflict(String),
     RateLimited,
+    /// Too many sign-in attempts from this client: `RATE_LIMITED` with `extensions.retryAfter`.
+    Throttled(crate::auth::throttle::RetryAfter),
     PayloadTooLarge(String),
     GeminiApiKeyMissing,
     /// A bug or an infrastructure failure. The cause is logged, never shown.
@@ -64,6 +66,10 @@ impl AppError {
             Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
             Self::PayloadTooLarge(message) => message.clone(),
             Self::RateLimited => "Too many requests; try again later.".into(),
+            Self::Throttled(wait) => format!(
+                "Too many attempts from your address; try again in {} seconds.",
+                wait.seconds()
+            ),
             Self::GeminiApiKeyMissing => {
                 "No Gemini API key is stored for your account; set one with setGeminiApiKey.".into()
             }
@@ -78,7 +84,7 @@ impl AppError {
             Self::NotFound(_) => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
-            Self::RateLimited => code::RATE_LIMITED,
+            Self::RateLimited | Self::Throttled(_) => code::RATE_LIMITED,
             Self::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
             Self::GeminiApiKeyMissing => code::GEMINI_API_KEY_MISSING,
             Self::Internal(_) => code::INTERNAL,
@@ -113,6 +119,9 @@ impl From<AppError> for async_graphql::Error {
         } = &err
         {
             extensions.set("field", *field);
+        }
+        if let AppError::Throttled(wait) = &err {
+            extensions.set("retryAfter", wait.seconds());
         }
         error
     }

@@ -12,7 +12,10 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::{
-    auth::{PasswordHasher, SessionEnds},
+    auth::{
+        PasswordHasher, SessionEnds, SignInThrottle,
+        throttle::{Rate, ThrottleLimits},
+    },
     cluster::{Cluster, Outbox, ProgressWriter},
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
@@ -22,6 +25,7 @@ use crate::{
     graphql::{self, Limits},
     http::{
         self, GraphqlEndpoint,
+        client_addr::TrustedProxies,
         multipart::MultipartLimits,
         server::{self, BodyRules, ServerConfig, descriptors},
         ws::WsSettings,
@@ -134,6 +138,7 @@ impl Application {
             db,
             sealer,
             passwords: PasswordHasher::new(args.password_hash_concurrency),
+            sign_ins: SignInThrottle::new(throttle_limits(&args)),
             images,
             signer,
             upload_checks: Arc::new(tokio::sync::Semaphore::new(concurrent_upload_checks())),
@@ -184,6 +189,7 @@ impl Application {
                 init_timeout: args.ws_init_timeout,
                 max_subscriptions: args.ws_max_subscriptions,
             },
+            trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.0.clone())),
         };
         let router = http::router(state.clone(), endpoint);
         let worker = Worker::build(&args, &state, instance)?;
@@ -303,6 +309,23 @@ fn server_config(args: &ServeArgs) -> ServerConfig {
         },
         max_connections,
         probe_connections: connections.probe_connections,
+    }
+}
+
+/// The sign-in limits from the command line.
+fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
+    let failures = |limit| Rate {
+        limit,
+        window: args.login_failure_window,
+    };
+    ThrottleLimits {
+        failures_per_account: failures(args.login_failures_per_account),
+        failures_per_address: failures(args.login_failures_per_address),
+        registrations_per_address: Rate {
+            limit: args.registrations_per_address,
+            window: args.registration_window,
+        },
+        capacity: args.sign_in_throttle_capacity,
     }
 }
 

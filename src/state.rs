@@ -5,7 +5,7 @@ use std::{sync::Arc, time::Duration};
 use sea_orm::DatabaseConnection;
 
 use crate::{
-    auth::{PasswordHasher, SessionEnds},
+    auth::{PasswordHasher, SessionEnds, SignInThrottle},
     cluster::Cluster,
     crypto::Sealer,
     db::StatementCounter,
@@ -20,6 +20,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub sealer: Sealer,
     pub passwords: PasswordHasher,
+    /// Failed logins and registrations per client (this instance's own counters).
+    pub sign_ins: SignInThrottle,
     /// Where image bytes live.
     pub images: ImageStore,
     /// Signs and checks image URLs.

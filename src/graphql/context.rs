@@ -2,7 +2,11 @@
 
 use async_graphql::{Context, dataloader::DataLoader};
 
-use crate::{auth::Session, error::AppError, state::AppState};
+use crate::{
+    auth::{Origin, Session},
+    error::AppError,
+    state::AppState,
+};
 
 pub trait ContextExt {
     /// The application state (always present: the schema is built with it).
@@ -11,6 +15,8 @@ pub trait ContextExt {
     fn caller(&self) -> Option<Session>;
     /// A per-request DataLoader (the HTTP layer adds one of each to every request).
     fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
+    /// Who sent the request (the HTTP layer adds it to every request).
+    fn origin(&self) -> Result<&Origin, AppError>;
     /// The signed-in caller, or `UNAUTHENTICATED`.
     fn session(&self) -> Result<Session, AppError> {
         self.caller().ok_or(AppError::Unauthenticated)
@@ -25,6 +31,13 @@ impl ContextExt for Context<'_> {
 
     fn caller(&self) -> Option<Session> {
         self.data_opt::<Session>().copied()
+    }
+
+    fn origin(&self) -> Result<&Origin, AppError> {
+        // Missing only by a bug; refusing is safer than signing in without a throttle.
+        self.data_opt::<Origin>().ok_or_else(|| {
+            AppError::from(anyhow::anyhow!("BUG: the HTTP layer did not add an Origin"))
+        })
     }
 
     fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T> {

@@ -121,18 +121,20 @@ pub struct UserMutation;
 
 #[Object]
 impl UserMutation {
-    /// Creates an account and signs it in.
+    /// Creates an account and signs it in. One `register` or `login` per request; limited per
+    /// client address (RATE_LIMITED with `extensions.retryAfter` in seconds).
     async fn register(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
-        let (token, user) = accounts::register(ctx.state(), input.into()).await?;
+        let (token, user) = accounts::register(ctx.state(), ctx.origin()?, input.into()).await?;
         Ok(AuthPayload {
             token: token.into_string(),
             user: User(user),
         })
     }
 
-    /// Signs in.
+    /// Signs in. One `register` or `login` per request; failed sign-ins are limited per e-mail
+    /// and client address and per address (RATE_LIMITED with `extensions.retryAfter`).
     async fn login(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
-        let (token, user) = accounts::login(ctx.state(), input.into()).await?;
+        let (token, user) = accounts::login(ctx.state(), ctx.origin()?, input.into()).await?;
         Ok(AuthPayload {
             token: token.into_string(),
             user: User(user),

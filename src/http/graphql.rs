@@ -5,6 +5,8 @@
 //! from the spec: they always answer `application/graphql-response+json` with status 200,
 //! accept mutations over GET, and read bodies without a limit.
 
+use std::{net::IpAddr, sync::Arc};
+
 use async_graphql::{
     BatchRequest, BatchResponse, Request, Response,
     parser::types::{DocumentOperations, OperationType},
@@ -12,7 +14,7 @@ use async_graphql::{
 use axum::{
     body::Body,
     extract::{
-        FromRequestParts, Query, Request as AxumRequest, State, rejection::QueryRejection,
+        FromRef, FromRequestParts, Query, Request as AxumRequest, State, rejection::QueryRejection,
         ws::WebSocketUpgrade,
     },
     http::{HeaderMap, HeaderValue, StatusCode, header},
@@ -22,12 +24,13 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::{Value, json};
 
 use super::{
+    client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
     ws::{self, WsSettings},
 };
 use crate::{
-    auth::{Session, token::bearer_token},
+    auth::{Origin, Session, token::bearer_token},
     error::{AppError, code},
     graphql::{AppSchema, loaders},
     services::accounts,
@@ -45,6 +48,14 @@ pub struct GraphqlEndpoint {
     pub uploads: MultipartLimits,
     /// Settings of GraphQL over WebSocket.
     pub ws: WsSettings,
+    /// Whose `X-Forwarded-For` tells the client's address.
+    pub trusted_proxies: Arc<TrustedProxies>,
+}
+
+impl FromRef<GraphqlEndpoint> for Arc<TrustedProxies> {
+    fn from_ref(endpoint: &GraphqlEndpoint) -> Self {
+        endpoint.trusted_proxies.clone()
+    }
 }
 
 /// The headers that force a browser's CORS preflight: a cross-site form cannot send them, so a
@@ -59,6 +70,7 @@ const PREFLIGHT_HEADERS: [&str; 3] = [
 /// by the GraphQL multipart request spec (file uploads).
 pub async fn post(
     State(endpoint): State<GraphqlEndpoint>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     body: Body,
 ) -> HttpResponse {
@@ -103,7 +115,7 @@ pub async fn post(
             &format!("A batch must hold 1 to {} operations.", endpoint.max_batch),
         );
     }
-    let batch = with_request_data(batch, &endpoint, caller);
+    let batch = with_request_data(batch, &endpoint, caller, Origin::new(client));
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
 }
@@ -265,14 +277,17 @@ impl GetParams {
 /// handler for both, because axum has no optional `WebSocketUpgrade` extractor.
 pub async fn get(State(endpoint): State<GraphqlEndpoint>, request: AxumRequest) -> HttpResponse {
     let (mut parts, _body) = request.into_parts();
+    let client = endpoint
+        .trusted_proxies
+        .client_of(&parts.extensions, &parts.headers);
     if ws::is_upgrade(&parts.headers) {
         return match WebSocketUpgrade::from_request_parts(&mut parts, &endpoint).await {
-            Ok(upgrade) => ws::accept(endpoint, upgrade, &parts.headers),
+            Ok(upgrade) => ws::accept(endpoint, upgrade, &parts.headers, client),
             Err(rejection) => rejection.into_response(),
         };
     }
     let params = Query::<GetParams>::try_from_uri(&parts.uri);
-    get_query(endpoint, parts.headers, params).await
+    get_query(endpoint, parts.headers, params, client).await
 }
 
 /// `GET /graphql?query=…`: queries only.
@@ -280,6 +295,7 @@ async fn get_query(
     endpoint: GraphqlEndpoint,
     headers: HeaderMap,
     params: Result<Query<GetParams>, QueryRejection>,
+    client: IpAddr,
 ) -> HttpResponse {
     let Some(response_type) = response_type(&headers) else {
         return not_acceptable();
@@ -314,7 +330,12 @@ async fn get_query(
         Ok(caller) => caller,
         Err(refusal) => return refusal.respond(response_type),
     };
-    let batch = with_request_data(BatchRequest::Single(request), &endpoint, caller);
+    let batch = with_request_data(
+        BatchRequest::Single(request),
+        &endpoint,
+        caller,
+        Origin::new(client),
+    );
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
 }
@@ -359,11 +380,13 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Se
     })
 }
 
-/// Adds the per-request data: the caller and fresh DataLoaders (their cache lives one request).
+/// Adds the per-request data: the caller, fresh DataLoaders (their cache lives one request)
+/// and the origin, one for the whole batch (so that it signs in at most once).
 fn with_request_data(
     batch: BatchRequest,
     endpoint: &GraphqlEndpoint,
     caller: Option<Session>,
+    origin: Origin,
 ) -> BatchRequest {
     let prepare = |mut request: Request| {
         let db = &endpoint.state.db;
@@ -371,6 +394,7 @@ fn with_request_data(
         if let Some(session) = caller {
             request.data.insert(session);
         }
+        request.data.insert(origin.clone());
         request
     };
     match batch {

@@ -7,7 +7,7 @@ use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Session, SessionToken, token::hash_token},
+    auth::{Origin, Session, SessionToken, token::hash_token},
     error::{AppError, AppResult},
     state::AppState,
 };
@@ -64,14 +64,36 @@ fn check_password_length(password: &SecretString) -> AppResult<()> {
     }
 }
 
-/// Creates an account and signs it in.
+/// The request's one sign-in, or BAD_USER_INPUT: asking again cannot help, the request itself
+/// must change (so not RATE_LIMITED, which tells a client to wait and retry).
+fn take_sign_in(origin: &Origin) -> AppResult<()> {
+    if origin.take_sign_in() {
+        Ok(())
+    } else {
+        Err(AppError::BadUserInput {
+            field: None,
+            message: "A request may make only one register or login (aliases, fragments and \
+                      batched operations included); send each in a request of its own."
+                .into(),
+        })
+    }
+}
+
+/// Creates an account and signs it in. Counted against the client's registrations once the
+/// input is well-formed, before the e-mail is looked up (which would tell whether it is taken).
 #[tracing::instrument(skip_all)]
 pub async fn register(
     state: &AppState,
+    origin: &Origin,
     credentials: Credentials,
 ) -> AppResult<(SessionToken, user::Model)> {
+    take_sign_in(origin)?;
     let email = normalize_email(&credentials.email)?;
     check_password_length(&credentials.password)?;
+    state
+        .sign_ins
+        .registration(origin.client())
+        .map_err(AppError::Throttled)?;
     let taken = || AppError::Conflict("An account with this e-mail address already exists.".into());
     // Cheap early answer; the unique index below settles races.
     if find_by_email(state, &email).await?.is_some() {
@@ -93,15 +115,23 @@ pub async fn register(
 }
 
 /// Signs in with e-mail and password. A wrong password and an unknown e-mail give the same
-/// error after about the same time.
+/// error after about the same time. Past the client's failure limits, RATE_LIMITED without
+/// hashing.
 #[tracing::instrument(skip_all)]
 pub async fn login(
     state: &AppState,
+    origin: &Origin,
     credentials: Credentials,
 ) -> AppResult<(SessionToken, user::Model)> {
+    take_sign_in(origin)?;
     // A malformed address or password cannot belong to an account: same answer as a wrong one,
     // and still after a hash, so even that is not told apart by time.
     let email = normalize_email(&credentials.email).ok();
+    // Counted before the hash, so concurrent guesses cannot all pass a limit not yet reached.
+    let attempt = state
+        .sign_ins
+        .login_attempt(email.as_deref(), origin.client())
+        .map_err(AppError::Throttled)?;
     let length_ok = check_password_length(&credentials.password).is_ok();
     let user = match &email {
         Some(email) if length_ok => find_by_email(state, email).await?,
@@ -116,6 +146,7 @@ pub async fn login(
         .await?;
     match user {
         Some(user) if verified => {
+            attempt.succeeded();
             let token = start_session(state, user.id).await?;
             Ok((token, user))
         }

@@ -28,6 +28,7 @@ mod runner_strands_nothing;
 mod schema_file;
 mod secrets_in_logs;
 mod sessions;
+mod sign_in_throttle;
 mod startup_checks;
 mod subscriptions;
 mod upload_client;

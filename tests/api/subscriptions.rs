@@ -42,6 +42,16 @@ pub struct WsClient {
 
 impl WsClient {
     pub async fn connect(app: &TestApp, protocol: &str, bearer: Option<&str>) -> Self {
+        let authorization = bearer.map(|token| format!("Bearer {token}"));
+        let headers: Vec<_> = authorization
+            .iter()
+            .map(|value| ("Authorization", value.as_str()))
+            .collect();
+        Self::connect_with(app, protocol, &headers).await
+    }
+
+    /// Connects with these extra headers on the upgrade request.
+    pub async fn connect_with(app: &TestApp, protocol: &str, extra: &[(&str, &str)]) -> Self {
         let mut request = format!("ws://{}/graphql", app.addr)
             .into_client_request()
             .unwrap();
@@ -50,11 +60,11 @@ impl WsClient {
             "Sec-WebSocket-Protocol",
             HeaderValue::from_str(protocol).unwrap(),
         );
-        if let Some(token) = bearer {
-            headers.insert(
-                "Authorization",
-                HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
-            );
+        for (name, value) in extra {
+            let name =
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .unwrap();
+            headers.insert(name, HeaderValue::from_str(value).unwrap());
         }
         let (ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
         assert_eq!(

@@ -24,7 +24,7 @@
 
 mod operations;
 
-use std::{sync::Arc, time::Duration};
+use std::{net::IpAddr, sync::Arc, time::Duration};
 
 use async_graphql::{
     Data, Response,
@@ -44,7 +44,7 @@ use tracing::Instrument;
 use self::operations::{Operations, Output};
 use super::GraphqlEndpoint;
 use crate::{
-    auth::{Session, session_ends::SessionWatch, token::bearer_token},
+    auth::{Origin, Session, session_ends::SessionWatch, token::bearer_token},
     error::code,
     graphql::loaders,
     services::accounts,
@@ -90,6 +90,7 @@ pub fn accept(
     endpoint: GraphqlEndpoint,
     upgrade: WebSocketUpgrade,
     headers: &HeaderMap,
+    client: IpAddr,
 ) -> HttpResponse {
     let header_token = headers
         .get(header::AUTHORIZATION)
@@ -120,6 +121,7 @@ pub fn accept(
             Connection {
                 endpoint,
                 protocol,
+                client,
                 header_token,
                 token: None,
                 session: None,
@@ -138,6 +140,8 @@ pub fn accept(
 struct Connection {
     endpoint: GraphqlEndpoint,
     protocol: Protocols,
+    /// The client's address, from the upgrade request.
+    client: IpAddr,
     header_token: Option<String>,
     /// The token the connection signed in with (looked up again at each ping and recheck).
     token: Option<String>,
@@ -291,7 +295,7 @@ impl Connection {
                 self.data = Some(self.operation_data());
                 r#"{"type":"connection_ack"}"#.to_owned()
             }
-            ClientMessage::Start { id, payload } => {
+            ClientMessage::Start { id, mut payload } => {
                 let Some(data) = self.data.clone() else {
                     return Next::Close(close::UNAUTHORIZED, "Unauthorized".into());
                 };
@@ -315,6 +319,8 @@ impl Connection {
                     }
                     complete_message(&id)
                 } else {
+                    // Each operation message is a request of its own: its own one sign-in.
+                    payload.data.insert(Origin::new(self.client));
                     let responses = self
                         .endpoint
                         .schema
