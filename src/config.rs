@@ -157,7 +157,7 @@ pub struct ServeArgs {
     /// spread, inline fragment, argument and directive, a fragment counted once for each place
     /// it is spread. Measured before validation, in time linear in the document, so fragments
     /// that spread each other cannot multiply the work (GraphiQL's introspection query counts
-    /// about 300).
+    /// 237).
     #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_SELECTIONS", default_value_t = 5000)]
     pub max_query_selections: usize,
 

@@ -148,17 +148,18 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
             ));
         }
     };
-    serde_json::from_slice(&bytes).or_else(|err| {
-        // async-graphql's `BatchRequest` refuses `[]` as it deserialises; the batch rule in
-        // `post` answers it with the message that says what a batch may hold.
-        if serde_json::from_slice::<[(); 0]>(&bytes).is_ok() {
-            return Ok(BatchRequest::Batch(Vec::new()));
-        }
-        Err(refuse(
+    // async-graphql's `BatchRequest` takes `[]` for a single request with no query (serde
+    // reads a struct from an array too); the batch rule in `post` answers it instead, with the
+    // message that says what a batch may hold.
+    if serde_json::from_slice::<[(); 0]>(&bytes).is_ok() {
+        return Ok(BatchRequest::Batch(Vec::new()));
+    }
+    serde_json::from_slice(&bytes).map_err(|err| {
+        refuse(
             StatusCode::BAD_REQUEST,
             code::BAD_USER_INPUT,
             format!("The body is not a GraphQL request in JSON: {err}"),
-        ))
+        )
     })
 }
 
