@@ -120,7 +120,9 @@ both_backends! {
         // Nothing was stored on the way.
         assert_eq!(collection_names(&app, &token).await, before);
 
-        // An upload's file name.
+        // An upload's file name. The multipart header parser already refuses the raw byte (so
+        // this part held before too); `multipart.rs` refuses a NUL in the name it hands over,
+        // should a parser ever decode one.
         let collection = create_collection(&app, &token, "Dateien").await;
         let operations = json!({
             "query": "mutation($collectionId: ID!, $file: Upload!) { uploadImage(collectionId: $collectionId, file: $file) { id } }",
