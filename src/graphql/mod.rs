@@ -77,7 +77,8 @@ pub fn with_limits(
         })
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        // Bounds the parser's recursion on hostile documents (deeply nested lists, fragments).
+        // Bounds the nesting of selections and fragment spreads (brackets in values are
+        // bounded before parsing, by `check_nesting`).
         .limit_recursive_depth(document_size::MAX_RECURSIVE_DEPTH)
         .limit_directives(16);
     if !limits.introspection {
