@@ -211,11 +211,21 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
     pub max_query_complexity: usize,
 
-    /// Answer introspection queries (GraphiQL needs them).
+    /// Most selections a document may hold with its fragments expanded: every field, fragment
+    /// spread, inline fragment, argument and directive, a fragment counted once for each place
+    /// it is spread. Measured before validation, in time linear in the document, so fragments
+    /// that spread each other cannot multiply the work (GraphiQL's introspection query counts
+    /// 237).
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_SELECTIONS", default_value_t = 5000)]
+    pub max_query_selections: usize,
+
+    /// Answer introspection queries (GraphiQL needs them). `false` also turns off the field
+    /// suggestions, which would otherwise reveal field names.
     #[arg(long, env = "VIDEOPROMPT_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
     pub introspection: bool,
 
-    /// Suggest field names in validation errors ("Did you mean …?").
+    /// Suggest field names in validation errors ("Did you mean …?"); always off when
+    /// `--introspection false`.
     #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub field_suggestions: bool,
 

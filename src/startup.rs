@@ -165,6 +165,7 @@ impl Application {
         let limits = Limits {
             max_depth: args.max_query_depth,
             max_complexity: args.max_query_complexity,
+            max_selections: args.max_query_selections,
             introspection: args.introspection,
             field_suggestions: args.field_suggestions,
         };

@@ -4,18 +4,23 @@
 pub mod collections;
 pub mod connection;
 pub mod context;
+mod document_size;
 mod error_codes;
 pub mod ids;
 pub mod images;
 pub mod loaders;
+mod nul_text;
 pub mod options;
+mod request_checks;
 pub mod subscriptions;
 pub mod users;
 pub mod video_prompts;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
+pub use document_size::check_nesting;
 pub use error_codes::ErrorCodes;
+pub use request_checks::RequestChecks;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -44,6 +49,8 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 pub struct Limits {
     pub max_depth: usize,
     pub max_complexity: usize,
+    /// Most selections with fragments expanded (see `document_size`).
+    pub max_selections: usize,
     pub introspection: bool,
     pub field_suggestions: bool,
 }
@@ -64,15 +71,21 @@ pub fn with_limits(
     limits: Limits,
 ) -> SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = builder
+        // Measures each document before async-graphql expands its fragments.
+        .extension(RequestChecks {
+            max_selections: limits.max_selections,
+        })
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
-        // Bounds the parser's recursion on hostile documents (deeply nested lists, fragments).
-        .limit_recursive_depth(64)
+        // Bounds the nesting of selections and fragment spreads (brackets in values are
+        // bounded before parsing, by `check_nesting`).
+        .limit_recursive_depth(document_size::MAX_RECURSIVE_DEPTH)
         .limit_directives(16);
     if !limits.introspection {
         builder = builder.disable_introspection();
     }
-    if !limits.field_suggestions {
+    // "Did you mean …?" would list the field names that introspection keeps to itself.
+    if !limits.field_suggestions || !limits.introspection {
         builder = builder.disable_suggestions();
     }
     builder

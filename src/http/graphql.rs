@@ -32,7 +32,7 @@ use super::{
 use crate::{
     auth::{Origin, Session, token::bearer_token},
     error::{AppError, code},
-    graphql::{AppSchema, loaders},
+    graphql::{self, AppSchema, loaders},
     services::accounts,
     state::AppState,
 };
@@ -170,6 +170,12 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
             ));
         }
     };
+    // async-graphql's `BatchRequest` takes `[]` for a single request with no query (serde
+    // reads a struct from an array too); the batch rule in `post` answers it instead, with the
+    // message that says what a batch may hold.
+    if serde_json::from_slice::<[(); 0]>(&bytes).is_ok() {
+        return Ok(BatchRequest::Batch(Vec::new()));
+    }
     serde_json::from_slice(&bytes).map_err(|err| {
         refuse(
             StatusCode::BAD_REQUEST,
@@ -341,8 +347,12 @@ async fn get_query(
 }
 
 /// Whether the operation to run is not a query. A document that does not parse is left to
-/// execution, which reports the parse error the usual way.
+/// execution, which reports the parse error the usual way; so is one nested too deep for the
+/// parser to read safely (execution refuses it before parsing).
 fn is_mutation_or_subscription(request: &mut Request) -> bool {
+    if graphql::check_nesting(&request.query).is_err() {
+        return false;
+    }
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
         return false;

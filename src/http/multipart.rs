@@ -225,6 +225,12 @@ async fn read(
             )));
         };
         let filename = field.file_name().unwrap_or_default().to_owned();
+        // Like every other text input (`graphql::nul_text`): refused, not stored or cleaned.
+        if filename.contains('\0') {
+            return Err(MultipartError::Invalid(
+                "The file name contains a NUL character (U+0000), which no text may hold.".into(),
+            ));
+        }
         let content_type = field.content_type().map(ToString::to_string);
         let spool = tokio::task::spawn_blocking(tempfile::tempfile)
             .await

@@ -339,3 +339,37 @@ async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
     assert_eq!(body["errors"][0]["message"], "Internal server error.");
     let _ = token;
 }
+
+/// Without introspection, "Did you mean …?" would still hand out the field names it hides.
+#[tokio::test]
+async fn no_introspection_means_no_suggestions() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.introspection = false;
+        args.field_suggestions = true;
+    })
+    .await
+    .unwrap();
+    let typo = app.gql("{ cameraStyle { value } }", json!({}), None).await;
+    assert_eq!(
+        error_code(&typo),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{typo}"
+    );
+    let message = typo["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("Did you mean"), "{typo}");
+    assert!(!message.contains("cameraStyles"), "{typo}");
+}
+
+/// `[]` is a batch with nothing in it, not a document that fails to parse.
+#[tokio::test]
+async fn an_empty_batch_gets_the_batch_message() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let response = post_raw(&app, None, json!([])).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
+    assert_eq!(
+        body["errors"][0]["message"], "A batch must hold 1 to 10 operations.",
+        "{body}"
+    );
+}
