@@ -36,7 +36,9 @@ fn server() -> Spawned {
     let data_dir = tempfile::tempdir().unwrap();
     let mut command = common::videoprompt();
     command
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        // Every bench client signs up from 127.0.0.1: lift the per-address sign-up limit.
+        .args(["serve", "--registrations-per-address", "1000000"])
+        .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir.path())
         .args([
             "--gemini-base-url",

@@ -27,6 +27,7 @@ use super::{
     client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
+    server::BodyTooSlow,
     ws::{self, WsSettings},
 };
 use crate::{
@@ -162,6 +163,13 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
                 ),
             ));
         }
+        Err(err) if arrived_too_slowly(err.as_ref()) => {
+            return Err(refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                code::BAD_USER_INPUT,
+                "The request body arrived too slowly; send it at a steady pace.".into(),
+            ));
+        }
         Err(_) => {
             return Err(refuse(
                 StatusCode::BAD_REQUEST,
@@ -183,6 +191,12 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
             format!("The body is not a GraphQL request in JSON: {err}"),
         )
     })
+}
+
+/// Whether a body read failed because the client sent it slower than the server's pace rules
+/// allow (the error arrives wrapped by axum's body).
+fn arrived_too_slowly(err: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(err), |err| err.source()).any(|err| err.is::<BodyTooSlow>())
 }
 
 /// Reads a multipart body with the upload limits, after the CSRF check and after the caller is
