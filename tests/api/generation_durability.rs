@@ -19,9 +19,8 @@ use videoprompt::gemini::{StandIn, StandInConfig};
 
 use crate::{
     generation::{FOLLOW, GENERATE, until_generation_calls},
-    helpers::{Backend, PASSWORD, create_postgres_database, http_client, postgres_admin_url},
+    helpers::{Backend, PASSWORD, create_postgres_database, postgres_admin_url},
     process::{ServerProcess, videoprompt},
-    upload_client::{fixture, upload_form},
 };
 
 /// Where one test's data lives across restarts.
@@ -95,16 +94,6 @@ impl Store {
     }
 }
 
-async fn gql(server: &ServerProcess, query: &str, variables: Value, token: Option<&str>) -> Value {
-    let mut request = http_client()
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap().json().await.unwrap()
-}
-
 /// Registers a user with a slow Gemini key, uploads an image and starts a generation; returns
 /// (token, record id) once Gemini is writing.
 async fn start_generation(
@@ -112,57 +101,39 @@ async fn start_generation(
     stand_in: &StandIn,
     calls: usize,
 ) -> (String, String) {
-    let body = gql(
-        server,
-        "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-        json!({ "input": { "email": format!("d{calls}@example.org"), "password": PASSWORD } }),
-        None,
-    )
-    .await;
+    let body = server
+        .gql(
+            "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
+            json!({ "input": { "email": format!("d{calls}@example.org"), "password": PASSWORD } }),
+            None,
+        )
+        .await;
     let token = body["data"]["register"]["token"]
         .as_str()
         .unwrap()
         .to_owned();
-    gql(
-        server,
-        "mutation { setGeminiApiKey(apiKey: \"fault:slow:4000\") { id } }",
-        json!({}),
-        Some(&token),
-    )
-    .await;
-    let body = gql(
-        server,
-        "mutation { createCollection(name: \"Berge\") { id } }",
-        json!({}),
-        Some(&token),
-    )
-    .await;
+    server
+        .gql(
+            "mutation { setGeminiApiKey(apiKey: \"fault:slow:4000\") { id } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
+    let body = server
+        .gql(
+            "mutation { createCollection(name: \"Berge\") { id } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
     let collection = body["data"]["createCollection"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let form = upload_form(
-        &collection,
-        "landscape.jpg",
-        fixture("landscape.jpg"),
-        "image/jpeg",
-    );
-    let uploaded: Value = http_client()
-        .post(server.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let image = uploaded["data"]["uploadImage"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{uploaded}"));
-    let body = gql(
-        server,
-        GENERATE,
+    let image = server
+        .upload(&token, &collection, "landscape.jpg", "image/jpeg")
+        .await;
+    let body = server.gql(GENERATE,
         json!({ "input": { "imageId": image, "cameraStyle": "DOLLY_IN", "filmEffect": "FILM_GRAIN" } }),
         Some(&token),
     )
@@ -178,7 +149,7 @@ async fn start_generation(
 /// Polls `videoPrompt(id)` until it is finished (bounded: every path ends).
 async fn until_finished(server: &ServerProcess, token: &str, id: &str) -> Value {
     for _ in 0..1500 {
-        let body = gql(server, FOLLOW, json!({ "id": id }), Some(token)).await;
+        let body = server.gql(FOLLOW, json!({ "id": id }), Some(token)).await;
         let record = &body["data"]["videoPrompt"];
         match record["status"].as_str() {
             Some("COMPLETED" | "FAILED" | "CANCELLED") => return record.clone(),
@@ -196,7 +167,7 @@ async fn a_killed_server_finishes_the_generation_after_a_restart(backend: Backen
     let stand_in = StandIn::spawn(StandInConfig::default()).await.unwrap();
     let server = store.start(&stand_in, &[]);
     let (token, id) = start_generation(&server, &stand_in, 1).await;
-    let body = gql(&server, FOLLOW, json!({ "id": id }), Some(&token)).await;
+    let body = server.gql(FOLLOW, json!({ "id": id }), Some(&token)).await;
     assert_eq!(
         body["data"]["videoPrompt"]["status"], "PROCESSING",
         "{body}"

@@ -12,7 +12,10 @@ use std::{
 use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, http_client};
+use crate::{
+    helpers::{PASSWORD, http_client},
+    upload_client::{fixture, upload_form},
+};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_videoprompt");
 
@@ -102,6 +105,42 @@ impl ServerProcess {
         }
         let status = self.child.wait().expect("could not wait for the child");
         (status, self.log.join("\n"))
+    }
+
+    /// A GraphQL request over HTTP (with the token as bearer, if any); the whole JSON answer.
+    pub(crate) async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
+        let mut request = http_client()
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap().json().await.unwrap()
+    }
+
+    /// Uploads the fixture `name` into `collection`; the new image's id.
+    pub(crate) async fn upload(
+        &self,
+        token: &str,
+        collection: &str,
+        name: &str,
+        mime: &str,
+    ) -> String {
+        let form = upload_form(collection, name, fixture(name), mime);
+        let uploaded: Value = http_client()
+            .post(self.url("/graphql"))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        uploaded["data"]["uploadImage"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{uploaded}"))
+            .to_owned()
     }
 
     /// Everything logged so far, without waiting for more.

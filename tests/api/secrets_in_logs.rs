@@ -11,24 +11,12 @@ use videoprompt::gemini::{StandIn, StandInConfig};
 
 use crate::{
     generation::GENERATE,
-    helpers::http_client,
     process::{ServerProcess, videoprompt},
-    upload_client::{fixture, upload_form},
 };
 
 const PASSWORD: &str = "Pferd-Batterie-Heftklammer-42";
 const SOCKET_PASSWORD: &str = "Zweites-Geheimnis-über-den-Socket";
 const API_KEY: &str = "AIzaSyD-ganz-geheimer-Schluessel-0815";
-
-async fn gql(server: &ServerProcess, query: &str, variables: Value, token: Option<&str>) -> Value {
-    let mut request = http_client()
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.unwrap().json().await.unwrap()
-}
 
 /// Runs `operations` over graphql-transport-ws with `token` in `connection_init`; returns the
 /// `next` payloads in order.
@@ -87,13 +75,13 @@ async fn tracing_everything_logs_no_token_password_or_api_key() {
         .env("RUST_LOG", "trace");
     let mut server = ServerProcess::start(command).expect("the server did not start");
 
-    let body = gql(
-        &server,
-        "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-        json!({ "input": { "email": "geheim@example.org", "password": PASSWORD } }),
-        None,
-    )
-    .await;
+    let body = server
+        .gql(
+            "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
+            json!({ "input": { "email": "geheim@example.org", "password": PASSWORD } }),
+            None,
+        )
+        .await;
     let token = body["data"]["register"]["token"]
         .as_str()
         .unwrap_or_else(|| panic!("{body}"))
@@ -127,51 +115,40 @@ async fn tracing_everything_logs_no_token_password_or_api_key() {
         .to_owned();
 
     // The API key goes to Gemini (here the stand-in) in a header.
-    let body = gql(
-        &server,
-        "mutation { createCollection(name: \"Geheim\") { id } }",
-        json!({}),
-        Some(&token),
-    )
-    .await;
+    let body = server
+        .gql(
+            "mutation { createCollection(name: \"Geheim\") { id } }",
+            json!({}),
+            Some(&token),
+        )
+        .await;
     let collection = body["data"]["createCollection"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let form = upload_form(&collection, "tiny.png", fixture("tiny.png"), "image/png");
-    let uploaded: Value = http_client()
-        .post(server.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let image = uploaded["data"]["uploadImage"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{uploaded}"));
-    let body = gql(
-        &server,
-        GENERATE,
-        json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "NOIR" } }),
-        Some(&token),
-    )
-    .await;
+    let image = server
+        .upload(&token, &collection, "tiny.png", "image/png")
+        .await;
+    let body = server
+        .gql(
+            GENERATE,
+            json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "NOIR" } }),
+            Some(&token),
+        )
+        .await;
     let id = body["data"]["generateVideoPrompt"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let mut status = String::new();
     for _ in 0..1500 {
-        let body = gql(
-            &server,
-            "query($id: ID!) { videoPrompt(id: $id) { status } }",
-            json!({ "id": id }),
-            Some(&token),
-        )
-        .await;
+        let body = server
+            .gql(
+                "query($id: ID!) { videoPrompt(id: $id) { status } }",
+                json!({ "id": id }),
+                Some(&token),
+            )
+            .await;
         status = body["data"]["videoPrompt"]["status"]
             .as_str()
             .unwrap_or_default()
