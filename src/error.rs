@@ -26,13 +26,32 @@ pub mod code {
     pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
 }
 
+/// What a `NOT_FOUND` is about. Each kind has one message, wherever it is raised (another
+/// user's object reads exactly like a missing one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    Collection,
+    Image,
+    VideoPrompt,
+}
+
+impl Missing {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::Collection => "Collection not found.",
+            Self::Image => "Image not found.",
+            Self::VideoPrompt => "Video prompt not found.",
+        }
+    }
+}
+
 /// Everything that can go wrong while serving a request.
 #[derive(Debug, Clone)]
 pub enum AppError {
     Unauthenticated,
     /// Wrong e-mail or wrong password: one message for both, so neither leaks which it was.
     InvalidCredentials,
-    NotFound(&'static str),
+    NotFound(Missing),
     BadUserInput {
         /// The input field at fault, when there is one.
         field: Option<&'static str>,
@@ -62,7 +81,7 @@ impl AppError {
         match self {
             Self::Unauthenticated => "You are not signed in, or your session has expired.".into(),
             Self::InvalidCredentials => "E-mail or password is wrong.".into(),
-            Self::NotFound(what) => format!("{what} not found."),
+            Self::NotFound(what) => what.message().into(),
             Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
             Self::PayloadTooLarge(message) => message.clone(),
             Self::RateLimited => "Too many requests; try again later.".into(),

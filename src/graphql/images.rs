@@ -14,7 +14,7 @@ use super::{
     video_prompts::VideoPrompt,
 };
 use crate::{
-    error::AppError,
+    error::{AppError, Missing},
     services::{
         images::{self, NewUpload},
         pagination::{Cursor, Page, PageRequest},
@@ -36,7 +36,7 @@ impl Image {
             .loader::<CollectionLoader>()
             .load_one(self.0.collection_id)
             .await?
-            .ok_or(AppError::NotFound("Collection"))?;
+            .ok_or(AppError::NotFound(Missing::Collection))?;
         Ok(Collection(found))
     }
 

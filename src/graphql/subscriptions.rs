@@ -27,7 +27,11 @@ use super::{
     loaders::{Owned, OwnedRecordLoader, UnfinishedRecordsLoader},
     video_prompts::VideoPrompt,
 };
-use crate::{error::AppError, events::Event, services::video_prompts as service};
+use crate::{
+    error::{AppError, Missing},
+    events::Event,
+    services::video_prompts as service,
+};
 
 #[derive(Default)]
 pub struct VideoPromptSubscription;
@@ -89,12 +93,12 @@ async fn start(ctx: &Context<'_>, id: Option<ID>, image_id: Option<ID>) -> Resul
             .load_one(owned)
             .await?
             .map(|record| vec![record])
-            .ok_or(AppError::NotFound("VideoPrompt"))?,
+            .ok_or(AppError::NotFound(Missing::VideoPrompt))?,
         Target::Image(_) => ctx
             .loader::<UnfinishedRecordsLoader>()
             .load_one(owned)
             .await?
-            .ok_or(AppError::NotFound("Image"))?,
+            .ok_or(AppError::NotFound(Missing::Image))?,
     };
     Ok(Watch {
         user_id: session.user_id,

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
-    error::AppError,
+    error::{AppError, Missing},
     services::video_prompts::{self as service, NewVideoPrompt},
 };
 
@@ -58,7 +58,7 @@ impl VideoPrompt {
             .loader::<ImageLoader>()
             .load_one(self.0.image_id)
             .await?
-            .ok_or(AppError::NotFound("Image"))?;
+            .ok_or(AppError::NotFound(Missing::Image))?;
         Ok(Image(found))
     }
 

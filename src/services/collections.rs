@@ -14,7 +14,7 @@ use super::{
     video_prompts,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Missing},
     state::AppState,
 };
 
@@ -60,7 +60,7 @@ pub async fn rename(
     let name = normalize_name(name)?;
     let found = find_owned(&state.db, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Collection"))?;
+        .ok_or(AppError::NotFound(Missing::Collection))?;
     let mut active = found.into_active_model();
     active.name = Set(name);
     Ok(active.update(&state.db).await?)
@@ -71,7 +71,7 @@ pub async fn rename(
 pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
     find_owned(&state.db, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Collection"))?;
+        .ok_or(AppError::NotFound(Missing::Collection))?;
     let in_collection = || {
         sea_orm::sea_query::Query::select()
             .column(image::Column::Id)
@@ -88,7 +88,7 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
     let txn = state.db.begin().await?;
     find_owned(&txn, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Collection"))?;
+        .ok_or(AppError::NotFound(Missing::Collection))?;
     let keys: Vec<String> = image::Entity::find()
         .select_only()
         .column(image::Column::StorageKey)

@@ -20,7 +20,7 @@ use super::{
     video_prompts,
 };
 use crate::{
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Missing},
     images::probe,
     state::AppState,
 };
@@ -45,7 +45,7 @@ pub async fn upload(
 ) -> AppResult<image::Model> {
     collections::find_owned(&state.db, user_id, collection_id)
         .await?
-        .ok_or(AppError::NotFound("Collection"))?;
+        .ok_or(AppError::NotFound(Missing::Collection))?;
     // Held until the bytes are stored: bounds the files in memory at once.
     let _permit = state
         .upload_checks
@@ -105,7 +105,7 @@ async fn store_and_record(
 /// The collection was deleted between the check and the insert: that is a missing collection.
 fn collection_gone(err: DbErr) -> AppError {
     match err.sql_err() {
-        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::NotFound("Collection"),
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => AppError::NotFound(Missing::Collection),
         _ => AppError::from(err),
     }
 }
@@ -185,7 +185,7 @@ fn clean_file_name(name: &str) -> String {
 pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
     find_owned(&state.db, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Image"))?;
+        .ok_or(AppError::NotFound(Missing::Image))?;
     // Generations in flight for it stop now; they end CANCELLED for their subscribers.
     let stopped = video_prompts::stop_for_deletion(
         state,
@@ -195,7 +195,7 @@ pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> 
     let txn = state.db.begin().await?;
     let found = find_owned(&txn, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Image"))?;
+        .ok_or(AppError::NotFound(Missing::Image))?;
     video_prompt::Entity::delete_many()
         .filter(video_prompt::Column::ImageId.eq(id))
         .exec(&txn)

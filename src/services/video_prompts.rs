@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
-    error::{AppError, AppResult},
+    error::{AppError, AppResult, Missing},
     services::{
         gemini_keys, now, on_unique_violation,
         pagination::{self, ChildOrder, Cursor, Page, PageRequest},
@@ -132,7 +132,7 @@ pub async fn request(
         .await?
         .is_none()
     {
-        return Err(AppError::NotFound("Image"));
+        return Err(AppError::NotFound(Missing::Image));
     }
     if let Some(existing) = find_by_idempotency_key(state, user_id, &request).await? {
         return Ok(existing);
@@ -221,7 +221,7 @@ pub async fn cancel(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<vide
     loop {
         let record = find(&state.db, user_id, id)
             .await?
-            .ok_or(AppError::NotFound("Video prompt"))?;
+            .ok_or(AppError::NotFound(Missing::VideoPrompt))?;
         match record.status {
             VideoPromptStatus::Cancelled => return Ok(record),
             VideoPromptStatus::Completed | VideoPromptStatus::Failed => {
@@ -249,7 +249,7 @@ pub async fn cancel(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<vide
         if result.rows_affected == 1 {
             return find(&state.db, user_id, id)
                 .await?
-                .ok_or(AppError::NotFound("Video prompt"));
+                .ok_or(AppError::NotFound(Missing::VideoPrompt));
         }
     }
 }
@@ -293,7 +293,7 @@ pub fn announce_cancelled(state: &AppState, records: Vec<video_prompt::Model>) {
 pub async fn retry(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<video_prompt::Model> {
     let record = find(&state.db, user_id, id)
         .await?
-        .ok_or(AppError::NotFound("Video prompt"))?;
+        .ok_or(AppError::NotFound(Missing::VideoPrompt))?;
     if !matches!(
         record.status,
         VideoPromptStatus::Failed | VideoPromptStatus::Cancelled

@@ -333,6 +333,31 @@ async fn arguments_are_checked(app: TestApp) {
         .await;
     let events = ws.until_complete("missing").await;
     assert_eq!(error_code(&events[0]), Some("NOT_FOUND"), "{events:?}");
+    // The same missing record reads the same over HTTP and over the socket.
+    let missing = uuid::Uuid::now_v7();
+    let over_http = app
+        .gql(
+            "query($id: ID!) { videoPrompt(id: $id) { id } } ",
+            json!({ "id": missing }),
+            Some(&token),
+        )
+        .await;
+    assert!(over_http["data"]["videoPrompt"].is_null(), "{over_http}");
+    let cancelled = app
+        .gql(
+            "mutation($id: ID!) { cancelVideoPrompt(id: $id) { id } }",
+            json!({ "id": missing }),
+            Some(&token),
+        )
+        .await;
+    assert_eq!(
+        cancelled["errors"][0]["message"], "Video prompt not found.",
+        "{cancelled}"
+    );
+    assert_eq!(
+        events[0]["errors"][0]["message"], "Video prompt not found.",
+        "{events:?}"
+    );
 }
 
 async fn by_id_streams_the_prompt_and_completes(app: TestApp) {
