@@ -426,8 +426,10 @@ pub fn parse_ip_net(text: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("`{text}` is not an IP address or a CIDR like 10.0.0.0/8"))
 }
 
-/// Parses `20MiB`, `512KiB`, `1GiB`, `1MB` or a bare number of bytes.
+/// Parses `20MiB`, `512K`, `1GB` or a bare number of bytes; every unit is binary (1K = 1024).
 pub fn parse_byte_size(text: &str) -> Result<usize, String> {
+    const ACCEPTED: &str = "a number of bytes, or with B, K, KB, KiB, M, MB, MiB, G, GB or GiB \
+                            (all binary: 1K = 1KB = 1KiB = 1024 bytes)";
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())
@@ -435,16 +437,14 @@ pub fn parse_byte_size(text: &str) -> Result<usize, String> {
     let (number, unit) = text.split_at(split);
     let number: usize = number
         .parse()
-        .map_err(|_| format!("`{text}` is not a size like 20MiB or 1048576"))?;
+        .map_err(|_| format!("`{text}` is not a size: write {ACCEPTED}"))?;
+    // One reading for every spelling: `20m` and `20mb` meaning different sizes was a trap.
     let factor = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
-        "kib" | "k" => 1 << 10,
-        "mib" | "m" => 1 << 20,
-        "gib" | "g" => 1 << 30,
-        "kb" => 1_000,
-        "mb" => 1_000_000,
-        "gb" => 1_000_000_000,
-        other => return Err(format!("unknown size unit `{other}` (use KiB, MiB or GiB)")),
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit `{other}`: write {ACCEPTED}")),
     };
     number
         .checked_mul(factor)
@@ -488,8 +488,25 @@ mod tests {
     fn byte_sizes_parse_with_units() {
         assert_eq!(parse_byte_size("20MiB"), Ok(20 << 20));
         assert_eq!(parse_byte_size("1024"), Ok(1024));
-        assert_eq!(parse_byte_size("1MB"), Ok(1_000_000));
         assert!(parse_byte_size("big").is_err());
+    }
+
+    #[test]
+    fn every_spelling_of_a_size_unit_is_binary() {
+        for (text, bytes) in [
+            ("20m", 20 << 20),
+            ("20mb", 20 << 20),
+            ("20MiB", 20 << 20),
+            ("1KB", 1024),
+            ("2g", 2 << 30),
+        ] {
+            assert_eq!(parse_byte_size(text), Ok(bytes), "{text}");
+        }
+        let err = parse_byte_size("20 megs").unwrap_err();
+        assert!(err.contains("KiB") && err.contains("1024"), "{err}");
+        use clap::Parser;
+        let cli = Cli::try_parse_from(["videoprompt", "--upload-limit", "20MB"]).unwrap();
+        assert_eq!(cli.serve.upload_limit, 20 << 20);
     }
 
     #[test]
