@@ -187,3 +187,37 @@ async fn completes(backend: Backend) {
     );
     assert_eq!(error_code(&listed), None);
 }
+
+/// A HEIC whose major brand is `miaf` (HEIC among its compatible brands) is accepted at upload,
+/// and the stand-in, which shares the upload path's sniffer, takes it too: the generation
+/// completes instead of failing on a file the server had accepted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_heic_with_another_major_brand_is_generated() {
+    let (app, _stand_in) = app_with_stand_in(Backend::Sqlite, |_| {}).await.unwrap();
+    let (token, _) = app.register("miaf@example.de").await;
+    app.gql(
+        "mutation { setGeminiApiKey(apiKey: \"test-key-miaf\") { id } }",
+        json!({}),
+        Some(&token),
+    )
+    .await;
+    let collection = create_collection(&app, &token, "Marken").await;
+    let mut bytes = crate::upload_client::fixture("landscape.heic");
+    assert_eq!(&bytes[4..12], b"ftypheic");
+    bytes[8..12].copy_from_slice(b"miaf");
+    let (status, body) =
+        crate::upload_client::upload(&app, &token, &collection, "miaf.heic", bytes, "image/heic")
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let image = &body["data"]["uploadImage"];
+    assert_eq!(image["mimeType"], "image/heic", "{body}");
+    let body = generate(
+        &app,
+        &token,
+        json!({ "imageId": image["id"], "cameraStyle": "ORBIT", "filmEffect": "DREAMY" }),
+    )
+    .await;
+    let id = body["data"]["generateVideoPrompt"]["id"].as_str().unwrap();
+    let record = until_finished(&app, &token, id).await;
+    assert_eq!(record["status"], "COMPLETED", "{record}");
+}

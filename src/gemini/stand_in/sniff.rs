@@ -1,26 +1,10 @@
 //! Is it really an image? The formats Gemini takes, told apart by their magic bytes, the way
 //! the service refuses a text file sent as `image/png`.
 
-/// The MIME type the bytes really have, if they are an image Gemini accepts.
+/// The MIME type the bytes really have, if they are an image Gemini accepts: the upload
+/// path's own sniffer, so a file the server accepts is never one the stand-in refuses.
 pub(crate) fn image_mime(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        return Some("image/png");
-    }
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        return Some("image/jpeg");
-    }
-    if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        return Some("image/webp");
-    }
-    // ISO-BMFF: `ftyp` box at offset 4, then the major brand.
-    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        return match &bytes[8..12] {
-            b"heic" | b"heix" | b"heim" | b"heis" => Some("image/heic"),
-            b"mif1" | b"msf1" | b"heif" => Some("image/heif"),
-            _ => None,
-        };
-    }
-    None
+    crate::images::probe::sniff(bytes).map(crate::images::probe::ImageKind::mime_type)
 }
 
 /// The image types the service takes.
@@ -43,6 +27,11 @@ mod tests {
         assert_eq!(image_mime(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
         assert_eq!(
             image_mime(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            Some("image/heic")
+        );
+        // A major brand the service also takes (`miaf`), with HEIC among the compatible ones.
+        assert_eq!(
+            image_mime(b"\0\0\0\x14ftypmiaf\0\0\0\0heic"),
             Some("image/heic")
         );
         assert_eq!(image_mime(b"hello, I am text"), None);
