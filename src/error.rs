@@ -58,9 +58,8 @@ pub enum AppError {
         message: String,
     },
     Conflict(String),
-    RateLimited,
     /// Too many sign-in attempts from this client: `RATE_LIMITED` with `extensions.retryAfter`.
-    Throttled(crate::auth::throttle::RetryAfter),
+    RateLimited(crate::auth::throttle::RetryAfter),
     PayloadTooLarge(String),
     GeminiApiKeyMissing,
     /// A bug or an infrastructure failure. The cause is logged, never shown.
@@ -84,8 +83,7 @@ impl AppError {
             Self::NotFound(what) => what.message().into(),
             Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
             Self::PayloadTooLarge(message) => message.clone(),
-            Self::RateLimited => "Too many requests; try again later.".into(),
-            Self::Throttled(wait) => format!(
+            Self::RateLimited(wait) => format!(
                 "Too many attempts from your address; try again in {} seconds.",
                 wait.seconds()
             ),
@@ -103,7 +101,7 @@ impl AppError {
             Self::NotFound(_) => code::NOT_FOUND,
             Self::BadUserInput { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
-            Self::RateLimited | Self::Throttled(_) => code::RATE_LIMITED,
+            Self::RateLimited(_) => code::RATE_LIMITED,
             Self::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
             Self::GeminiApiKeyMissing => code::GEMINI_API_KEY_MISSING,
             Self::Internal(_) => code::INTERNAL,
@@ -139,7 +137,7 @@ impl From<AppError> for async_graphql::Error {
         {
             extensions.set("field", *field);
         }
-        if let AppError::Throttled(wait) = &err {
+        if let AppError::RateLimited(wait) = &err {
             extensions.set("retryAfter", wait.seconds());
         }
         error

@@ -93,7 +93,7 @@ pub async fn register(
     state
         .sign_ins
         .registration(origin.client())
-        .map_err(AppError::Throttled)?;
+        .map_err(AppError::RateLimited)?;
     let taken = || AppError::Conflict("An account with this e-mail address already exists.".into());
     // Cheap early answer; the unique index below settles races.
     if find_by_email(state, &email).await?.is_some() {
@@ -131,7 +131,7 @@ pub async fn login(
     let attempt = state
         .sign_ins
         .login_attempt(email.as_deref(), origin.client())
-        .map_err(AppError::Throttled)?;
+        .map_err(AppError::RateLimited)?;
     let length_ok = check_password_length(&credentials.password).is_ok();
     let user = match &email {
         Some(email) if length_ok => find_by_email(state, email).await?,
