@@ -48,7 +48,7 @@ pub struct DatabaseArgs {
     pub database_url: Option<String>,
 
     /// Most database connections this process opens.
-    #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = 16)]
     pub db_max_connections: u32,
 }
 
@@ -95,7 +95,7 @@ pub struct ServeArgs {
     pub gemini_inline_limit: usize,
 
     /// Longest wait for one Gemini request, its whole (streamed) answer included.
-    #[arg(long, env = "VIDEOPROMPT_GEMINI_TIMEOUT", default_value = "120s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_GEMINI_TIMEOUT", default_value = "120s", value_parser = parse_positive_duration)]
     pub gemini_timeout: Duration,
 
     /// Longest wait for an image uploaded through the Files API to be processed (ACTIVE) before
@@ -109,11 +109,11 @@ pub struct ServeArgs {
 
     /// How long a worker's claim on a generation lasts without renewal; a record whose worker
     /// died is taken up again after this.
-    #[arg(long, env = "VIDEOPROMPT_LEASE", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_LEASE", default_value = "30s", value_parser = parse_positive_duration)]
     pub lease: Duration,
 
     /// Tries per generation for temporary failures (429, 5xx, timeouts), the first included.
-    #[arg(long, env = "VIDEOPROMPT_MAX_ATTEMPTS", default_value_t = 4)]
+    #[arg(long, env = "VIDEOPROMPT_MAX_ATTEMPTS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = 4)]
     pub max_attempts: u32,
 
     /// Wait before the first retry; it doubles with each further one (with jitter, and never
@@ -127,14 +127,14 @@ pub struct ServeArgs {
     pub shutdown_grace: Duration,
 
     /// How long a sign-in token stays valid (e.g. `30d`, `12h`).
-    #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub token_ttl: Duration,
 
     /// Password hashes computed at once (each takes 19 MiB and one core for ~50 ms).
     #[arg(
         long,
         env = "VIDEOPROMPT_PASSWORD_HASH_CONCURRENCY",
-        default_value_t = 2
+        value_parser = at_least_one, default_value_t = 2
     )]
     pub password_hash_concurrency: usize,
 
@@ -159,7 +159,7 @@ pub struct ServeArgs {
     pub login_failures_per_address: u32,
 
     /// The window of the two login failure limits (e.g. `15m`).
-    #[arg(long, env = "VIDEOPROMPT_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_LOGIN_FAILURE_WINDOW", default_value = "15m", value_parser = parse_positive_duration)]
     pub login_failure_window: Duration,
 
     /// Registrations allowed from one client address per --registration-window.
@@ -172,7 +172,7 @@ pub struct ServeArgs {
     pub registrations_per_address: u32,
 
     /// The window of the registration limit (e.g. `1h`).
-    #[arg(long, env = "VIDEOPROMPT_REGISTRATION_WINDOW", default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_REGISTRATION_WINDOW", default_value = "1h", value_parser = parse_positive_duration)]
     pub registration_window: Duration,
 
     /// Most clients each sign-in limit remembers (about 100 bytes each); beyond that the least
@@ -180,7 +180,7 @@ pub struct ServeArgs {
     #[arg(
         long,
         env = "VIDEOPROMPT_SIGN_IN_THROTTLE_CAPACITY",
-        default_value_t = 100_000
+        value_parser = at_least_one, default_value_t = 100_000
     )]
     pub sign_in_throttle_capacity: usize,
 
@@ -200,15 +200,15 @@ pub struct ServeArgs {
     pub body_limit: usize,
 
     /// Most operations in one batched request (1 turns batching off).
-    #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", default_value_t = 10)]
+    #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", value_parser = at_least_one, default_value_t = 10)]
     pub max_batch: usize,
 
     /// Deepest nesting of fields a query may have (GraphiQL's introspection query needs 13).
-    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", default_value_t = 16)]
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", value_parser = at_least_one, default_value_t = 16)]
     pub max_query_depth: usize,
 
     /// Highest complexity a query may have (a connection field counts `first` times its children).
-    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", default_value_t = 5000)]
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", value_parser = at_least_one, default_value_t = 5000)]
     pub max_query_complexity: usize,
 
     /// Most selections a document may hold with its fragments expanded: every field, fragment
@@ -216,7 +216,7 @@ pub struct ServeArgs {
     /// it is spread. Measured before validation, in time linear in the document, so fragments
     /// that spread each other cannot multiply the work (GraphiQL's introspection query counts
     /// 237).
-    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_SELECTIONS", default_value_t = 5000)]
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_SELECTIONS", value_parser = at_least_one, default_value_t = 5000)]
     pub max_query_selections: usize,
 
     /// Answer introspection queries (GraphiQL needs them). `false` also turns off the field
@@ -234,7 +234,7 @@ pub struct ServeArgs {
     pub upload_limit: usize,
 
     /// Most files one multipart request may carry (the entries of its `map`).
-    #[arg(long, env = "VIDEOPROMPT_UPLOAD_MAX_FILES", default_value_t = 4)]
+    #[arg(long, env = "VIDEOPROMPT_UPLOAD_MAX_FILES", value_parser = at_least_one, default_value_t = 4)]
     pub upload_max_files: usize,
 
     /// Largest multipart request as a whole: all its files plus the operations (e.g. `64MiB`).
@@ -264,7 +264,7 @@ pub struct ServeArgs {
     pub url_signing_key: Option<SecretString>,
 
     /// How long an image URL stays valid (e.g. `1h`, `15m`).
-    #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_positive_duration)]
     pub image_url_ttl: Duration,
 
     /// Public base URL of the server (e.g. `https://videoprompt.example`): makes `Image.url`
@@ -274,16 +274,16 @@ pub struct ServeArgs {
 
     /// How often the server pings each WebSocket connection (keeps proxies from closing idle
     /// connections, and is when a connection's sign-in token is checked again).
-    #[arg(long, env = "VIDEOPROMPT_WS_PING_INTERVAL", default_value = "15s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_WS_PING_INTERVAL", default_value = "15s", value_parser = parse_positive_duration)]
     pub ws_ping_interval: Duration,
 
     /// How long a new WebSocket connection may take to send `connection_init` before it is
     /// closed (4408).
-    #[arg(long, env = "VIDEOPROMPT_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_WS_INIT_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
     pub ws_init_timeout: Duration,
 
     /// Most subscriptions one WebSocket connection may run at once.
-    #[arg(long, env = "VIDEOPROMPT_WS_MAX_SUBSCRIPTIONS", default_value_t = 100)]
+    #[arg(long, env = "VIDEOPROMPT_WS_MAX_SUBSCRIPTIONS", value_parser = at_least_one, default_value_t = 100)]
     pub ws_max_subscriptions: usize,
 
     #[command(flatten)]
@@ -301,17 +301,17 @@ pub struct ConnectionArgs {
     /// Longest time a client may take to send a request's headers, counted from the connection
     /// (or, on a kept-alive connection, from the request's first byte). Also how long a new
     /// connection may stay silent.
-    #[arg(long, env = "VIDEOPROMPT_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_HEADER_TIMEOUT", default_value = "10s", value_parser = parse_positive_duration)]
     pub header_timeout: Duration,
 
     /// How long a kept-alive connection (HTTP/1.1 or HTTP/2) may stay idle between requests
     /// before the server closes it.
-    #[arg(long, env = "VIDEOPROMPT_KEEP_ALIVE_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_KEEP_ALIVE_TIMEOUT", default_value = "60s", value_parser = parse_positive_duration)]
     pub keep_alive_timeout: Duration,
 
     /// Longest wait for the next bytes of a request body (uploads included) before the request
     /// is cut off.
-    #[arg(long, env = "VIDEOPROMPT_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    #[arg(long, env = "VIDEOPROMPT_BODY_READ_TIMEOUT", default_value = "30s", value_parser = parse_positive_duration)]
     pub body_read_timeout: Duration,
 
     /// Slowest average rate, per second, at which a request body must arrive once the grace
@@ -326,7 +326,7 @@ pub struct ConnectionArgs {
     /// Most client connections open at once, upgraded WebSockets included. Default: half the
     /// file descriptors left after the database pool, the workers and a fixed reserve (at most
     /// 16384), from the soft limit after it is raised to the hard limit.
-    #[arg(long, env = "VIDEOPROMPT_MAX_CONNECTIONS")]
+    #[arg(long, env = "VIDEOPROMPT_MAX_CONNECTIONS", value_parser = at_least_one)]
     pub max_connections: Option<usize>,
 
     /// Extra connections, over the cap, that serve only `/healthz` and `/readyz` (anything else
@@ -377,6 +377,26 @@ pub fn parse_http_url(text: &str) -> Result<String, String> {
         ));
     }
     Ok(text.to_owned())
+}
+
+/// A count that must be at least one (zero would switch the thing off or make it useless, and
+/// is refused rather than quietly raised).
+pub fn at_least_one(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+/// A duration that must be longer than zero (a zero lease, ping interval or timeout is never
+/// what was meant).
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err("must be longer than zero, e.g. 30s".into());
+    }
+    Ok(duration)
 }
 
 /// Parses `500ms`, `30s`, `10m`, `12h`, `30d` (a bare number means seconds).
@@ -522,6 +542,36 @@ mod tests {
         ] {
             assert!(parse_http_url(bad).is_err(), "{bad} was accepted");
         }
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_naming_the_flag() {
+        use clap::Parser;
+        for (flag, value) in [
+            ("--max-attempts", "0"),
+            ("--lease", "0s"),
+            ("--workers", "-1"),
+            ("--ws-ping-interval", "0ms"),
+            ("--max-batch", "0"),
+            ("--upload-max-files", "0"),
+            ("--db-max-connections", "0"),
+            ("--password-hash-concurrency", "0"),
+            ("--header-timeout", "0s"),
+            ("--max-connections", "0"),
+        ] {
+            let err = Cli::try_parse_from(["videoprompt", "serve", &format!("{flag}={value}")])
+                .expect_err(&format!("{flag} {value} was accepted"))
+                .to_string();
+            assert!(err.contains(flag), "{flag} {value}: {err}");
+        }
+        // Zero workers stays allowed: an instance that serves requests but runs no generations.
+        assert_eq!(
+            Cli::try_parse_from(["videoprompt", "serve", "--workers", "0"])
+                .unwrap()
+                .command
+                .is_some(),
+            true
+        );
     }
 
     #[test]

@@ -81,7 +81,7 @@ impl Worker {
                 workers: args.workers,
                 lease: args.lease,
                 retry: RetryPolicy {
-                    max_attempts: args.max_attempts.max(1),
+                    max_attempts: args.max_attempts,
                     base_delay: args.retry_base_delay,
                     ..RetryPolicy::default()
                 },
@@ -176,17 +176,17 @@ impl Application {
             state: state.clone(),
             schema,
             body_limit: args.body_limit,
-            max_batch: args.max_batch.max(1),
+            max_batch: args.max_batch,
             uploads: MultipartLimits {
                 max_file_size: args.upload_limit,
-                max_files: args.upload_max_files.max(1),
+                max_files: args.upload_max_files,
                 max_request_size: args.upload_request_limit,
                 max_operations_size: args.body_limit,
-                max_batch: args.max_batch.max(1),
+                max_batch: args.max_batch,
             },
             ws: WsSettings {
-                // A zero interval would make tokio's timer panic.
-                ping_interval: args.ws_ping_interval.max(Duration::from_millis(10)),
+                // Never zero (refused when parsed): tokio's interval timer would panic.
+                ping_interval: args.ws_ping_interval,
                 init_timeout: args.ws_init_timeout,
                 max_subscriptions: args.ws_max_subscriptions,
             },
@@ -290,7 +290,7 @@ fn server_config(args: &ServeArgs) -> ServerConfig {
                      allows; accepting or opening files can fail before the cap is reached"
                 );
             }
-            cap.max(1)
+            cap
         }
         (None, Some(limits)) => descriptors::default_cap(limits.soft, db, probes, workers),
         (None, None) => 1024,

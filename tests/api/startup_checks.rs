@@ -26,6 +26,28 @@ async fn a_gemini_base_url_that_is_not_a_url_is_refused_at_start() {
 }
 
 #[tokio::test]
+async fn an_out_of_range_setting_stops_the_start_naming_its_flag() {
+    for (flag, value) in [
+        ("--lease", "0s"),
+        ("--max-attempts", "0"),
+        ("--ws-ping-interval", "0ms"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = videoprompt(dir.path());
+        command.args(["serve", "--listen", "127.0.0.1:0", flag, value]);
+        let Err((status, log)) = ServerProcess::start(command) else {
+            panic!("the server started with {flag} {value}");
+        };
+        assert!(!status.success());
+        assert!(log.contains(flag), "{log}");
+        assert!(
+            !dir.path().join("data").exists(),
+            "the start went on past the flags"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_master_key_file_others_can_read_is_warned_about() {
     let dir = tempfile::tempdir().unwrap();
     let start = || {
