@@ -565,13 +565,7 @@ mod tests {
             assert!(err.contains(flag), "{flag} {value}: {err}");
         }
         // Zero workers stays allowed: an instance that serves requests but runs no generations.
-        assert_eq!(
-            Cli::try_parse_from(["videoprompt", "serve", "--workers", "0"])
-                .unwrap()
-                .command
-                .is_some(),
-            true
-        );
+        assert!(Cli::try_parse_from(["videoprompt", "serve", "--workers", "0"]).is_ok());
     }
 
     #[test]
