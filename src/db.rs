@@ -8,7 +8,7 @@ use std::{path::Path, time::Duration};
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend,
+    ConnAcquireErr, ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, RuntimeErr,
     sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
 };
 
@@ -71,8 +71,14 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 /// How long connecting (and waiting for a pooled connection) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn is_pool_timeout(err: &sea_orm::DbErr) -> bool {
-    err.to_string().contains("pool timed out")
+fn is_pool_timeout(err: &DbErr) -> bool {
+    match err {
+        DbErr::ConnectionAcquire(ConnAcquireErr::Timeout) => true,
+        DbErr::Conn(RuntimeErr::SqlxError(err)) => {
+            matches!(err.as_ref(), sea_orm::sqlx::Error::PoolTimedOut)
+        }
+        _ => false,
+    }
 }
 
 /// The error of one direct PostgreSQL connection (refused, unknown host, authentication), or
