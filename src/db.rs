@@ -193,6 +193,13 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// The current time, truncated to microseconds: what both databases store, so a value read back
+/// equals the value written.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

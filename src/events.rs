@@ -15,24 +15,25 @@
 //! changes may have been missed (another instance's events arrive through a connection that
 //! dropped for a while).
 //!
-//! With several instances on one PostgreSQL, `cluster` installs a [`Relay`]: every `publish`
-//! is then also handed to it (and sent to the other instances as a `NOTIFY`), while what
-//! arrives from the other instances goes out through [`EventHub::publish_local`], which never
-//! relays (an event would otherwise echo between the instances for ever).
+//! With several instances on one PostgreSQL the hub is built with a [`Relay`] (the cluster's
+//! outbox): every `publish` is then also handed to it (and sent to the other instances as a
+//! `NOTIFY`), while what arrives from the other instances goes out through
+//! [`EventHub::publish_local`], which never relays (an event would otherwise echo between the
+//! instances for ever).
+//!
+//! This module depends on nothing of the server's: the jobs, the services and the cluster use
+//! it, never the other way round.
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, OnceLock},
+    sync::{Arc, Mutex, MutexGuard},
 };
 
-use async_trait::async_trait;
 use entity::video_prompt;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use crate::jobs::{generate::Progress, runner::ChangeListener};
-
-/// Takes this process's changes to the other instances (installed once, on PostgreSQL).
+/// Takes this process's changes to the other instances (on PostgreSQL).
 pub trait Relay: Send + Sync + 'static {
     /// `record` changed here. `deleted`: its row is gone (its image was deleted), so the other
     /// instances cannot read it back and must be told its last state.
@@ -49,6 +50,9 @@ pub enum Event {
     Resync,
 }
 
+/// How many events a listener on every change may fall behind by default.
+pub const DEFAULT_CAPACITY: usize = 1024;
+
 #[derive(Clone)]
 pub struct EventHub {
     /// Every event, for whoever wants all of them (tests, the cross-instance bridge).
@@ -56,34 +60,33 @@ pub struct EventHub {
     /// The channels of keys (record or image ids) with subscribers.
     keys: Arc<Mutex<HashMap<Uuid, broadcast::Sender<Event>>>>,
     key_capacity: usize,
-    /// Where `publish` also sends each change; empty on SQLite (one instance by definition).
-    relay: Arc<OnceLock<Arc<dyn Relay>>>,
+    /// Where `publish` also sends each change; `None` on SQLite (one instance by definition).
+    relay: Option<Arc<dyn Relay>>,
 }
 
 impl EventHub {
     /// `capacity`: how many events a slow listener on every change may fall behind before it
     /// must resync. A key's channel holds a 32nd of that (at least 16): a record sends at most
-    /// about ten progress events a second.
-    pub fn new(capacity: usize) -> Self {
+    /// about ten progress events a second. `relay`: where `publish` also sends each change (the
+    /// other instances), if anywhere.
+    pub fn new(capacity: usize, relay: Option<Arc<dyn Relay>>) -> Self {
         let (all, _) = broadcast::channel(capacity.max(16));
         Self {
             all,
             keys: Arc::default(),
             key_capacity: (capacity / 32).max(16),
-            relay: Arc::default(),
+            relay,
         }
     }
 
-    /// Sends every later `publish` to `relay` too. Only the first call takes effect.
-    pub fn set_relay(&self, relay: Arc<dyn Relay>) {
-        if self.relay.set(relay).is_err() {
-            tracing::warn!("an event relay was installed twice; the second is ignored");
-        }
+    /// A hub of this process alone, with the default capacity.
+    pub fn local() -> Self {
+        Self::new(DEFAULT_CAPACITY, None)
     }
 
     /// A change made by this process: to its subscribers, and to the other instances.
     pub fn publish(&self, record: video_prompt::Model) {
-        if let Some(relay) = self.relay.get() {
+        if let Some(relay) = &self.relay {
             relay.relay(&record, false);
         }
         self.publish_local(record);
@@ -92,7 +95,7 @@ impl EventHub {
     /// A record whose row was just deleted, in the state subscribers should see last
     /// (`CANCELLED`): the other instances get it with the notification, as they cannot read it.
     pub fn publish_deleted(&self, record: video_prompt::Model) {
-        if let Some(relay) = self.relay.get() {
+        if let Some(relay) = &self.relay {
             relay.relay(&record, true);
         }
         self.publish_local(record);
@@ -161,30 +164,6 @@ impl EventHub {
     }
 }
 
-impl Default for EventHub {
-    fn default() -> Self {
-        Self::new(1024)
-    }
-}
-
-impl ChangeListener for EventHub {
-    fn changed(&self, record: &video_prompt::Model) {
-        self.publish(record.clone());
-    }
-}
-
-/// In memory only: the text reaches this process's subscribers. On PostgreSQL the worker uses
-/// `cluster::ProgressWriter` instead, which writes the text to the row first so that the other
-/// instances can read it.
-#[async_trait]
-impl Progress for EventHub {
-    async fn prompt_so_far(&self, record: &video_prompt::Model, text: &str) {
-        let mut record = record.clone();
-        record.prompt = Some(text.to_owned());
-        self.publish(record);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::Utc;
@@ -224,7 +203,7 @@ mod tests {
 
     #[test]
     fn a_change_reaches_its_record_and_image_listeners_only() {
-        let hub = EventHub::default();
+        let hub = EventHub::local();
         let image = Uuid::new_v4();
         let change = record(image);
         let mut by_id = hub.subscribe_key(change.id);
@@ -244,7 +223,7 @@ mod tests {
 
     #[test]
     fn channels_without_listeners_are_dropped_and_resync_reaches_everyone() {
-        let hub = EventHub::default();
+        let hub = EventHub::local();
         let image = Uuid::new_v4();
         let gone = hub.subscribe_key(image);
         let mut stays = hub.subscribe_key(Uuid::new_v4());

@@ -17,6 +17,7 @@
 //! command line.
 
 pub mod auth;
+pub mod backoff;
 pub mod cli;
 pub mod cluster;
 pub mod config;

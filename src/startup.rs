@@ -16,11 +16,11 @@ use crate::{
         PasswordHasher, SessionEnds, SignInThrottle,
         throttle::{Rate, ThrottleLimits},
     },
-    cluster::{Cluster, Outbox, ProgressWriter},
+    cluster::{Cluster, Outbox},
     config::ServeArgs,
     crypto::{MasterKey, Sealer},
-    db,
-    events::EventHub,
+    db::{self, StatementCounter},
+    events::{self, EventHub},
     gemini::{GeminiClient, GeminiConfig},
     graphql::{self, Limits},
     http::{
@@ -32,12 +32,16 @@ use crate::{
     },
     images::{ImageStore, UrlSigner},
     jobs::{
-        generate::{GeminiHandler, Progress},
+        Jobs, Progress,
         retry::RetryPolicy,
-        runner::{self, Handler, Jobs, RunnerConfig},
+        runner::{self, Handler, RunnerConfig},
     },
-    services::{master_key_check, orphaned_bytes, url_signing_key},
-    state::{AppState, Settings},
+    services::{
+        Accounts, Collections, GeminiKeys, Images, Remover, VideoPrompts,
+        generation::GeminiHandler, images::UploadLimits, master_key_check, orphaned_bytes,
+        url_signing_key,
+    },
+    state::AppState,
 };
 
 pub struct Application {
@@ -45,6 +49,10 @@ pub struct Application {
     server: ServerConfig,
     router: axum::Router,
     state: AppState,
+    schema: graphql::AppSchema,
+    jobs: Jobs,
+    cluster: Option<Cluster>,
+    statements: StatementCounter,
     worker: Worker,
 }
 
@@ -55,24 +63,31 @@ struct Worker {
 }
 
 impl Worker {
-    fn build(args: &ServeArgs, state: &AppState, instance: uuid::Uuid) -> anyhow::Result<Self> {
+    fn build(
+        args: &ServeArgs,
+        state: &AppState,
+        instance: uuid::Uuid,
+        several_instances: bool,
+    ) -> anyhow::Result<Self> {
         let client = GeminiClient::new(GeminiConfig::from_serve_args(args))
             .context("could not build the Gemini client")?;
         // Unique per process: a restarted process must not count as the old lease holder.
         let owner = format!("{}-{}", std::process::id(), instance.simple());
         // Several instances read the text so far from the row; one instance keeps it in memory.
-        let progress: Arc<dyn Progress> = match state.cluster {
-            Some(_) => Arc::new(ProgressWriter {
+        let progress = if several_instances {
+            Progress::ThroughRow {
                 db: state.db.clone(),
                 owner: owner.clone(),
                 events: state.events.clone(),
-            }),
-            None => Arc::new(state.events.clone()),
+            }
+        } else {
+            Progress::InMemory(state.events.clone())
         };
         let handler = GeminiHandler {
-            state: state.clone(),
+            db: state.db.clone(),
+            keys: state.gemini_keys.clone(),
             client,
-            images: Arc::new(state.images.clone()),
+            store: state.store.clone(),
             progress,
         };
         Ok(Self {
@@ -107,7 +122,7 @@ impl Application {
         let master_key =
             MasterKey::load(args.master_key.as_ref(), data_dir, !db::is_postgres(&url))?;
         let mut db = db::connect(&url, args.database.db_max_connections).await?;
-        let statements = db::StatementCounter::install(&mut db);
+        let statements = StatementCounter::install(&mut db);
         db::migrate(&db).await?;
         let sealer = Sealer::new(&master_key);
         master_key_check::verify_or_record(&db, &sealer).await?;
@@ -134,34 +149,56 @@ impl Application {
         let outbox = (db.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
             .then(|| Outbox::new(instance));
         let sessions = SessionEnds::new(outbox.as_ref().map(Outbox::session_relay));
-        let mut state = AppState {
-            db,
-            sealer,
-            passwords: PasswordHasher::new(args.password_hash_concurrency),
-            sign_ins: SignInThrottle::new(throttle_limits(&args)),
-            images,
-            signer,
-            upload_checks: Arc::new(tokio::sync::Semaphore::new(concurrent_upload_checks())),
-            statements,
-            settings: Arc::new(Settings {
-                token_ttl: args.token_ttl,
-                upload_limit: args.upload_limit,
-                max_image_pixels: args.max_image_pixels,
-            }),
-            jobs: Jobs::default(),
-            events: EventHub::default(),
-            sessions: sessions.clone(),
-            cluster: None,
-        };
-        if let Some(outbox) = outbox {
-            state.cluster = Some(Cluster::join(
-                state.db.clone(),
-                state.events.clone(),
-                state.jobs.clone(),
-                sessions,
+        let events = EventHub::new(
+            events::DEFAULT_CAPACITY,
+            outbox.as_ref().map(Outbox::event_relay),
+        );
+        let jobs = Jobs::new(outbox.as_ref().map(Outbox::remote_abort));
+        let several_instances = outbox.is_some();
+        let cluster = outbox.map(|outbox| {
+            Cluster::join(
+                db.clone(),
+                events.clone(),
+                jobs.clone(),
+                sessions.clone(),
                 outbox,
-            ));
-        }
+            )
+        });
+
+        let gemini_keys = GeminiKeys::new(db.clone(), sealer);
+        let remover = Remover::new(db.clone(), images.clone(), jobs.clone(), events.clone());
+        let state = AppState {
+            accounts: Accounts::new(
+                db.clone(),
+                PasswordHasher::new(args.password_hash_concurrency),
+                SignInThrottle::new(throttle_limits(&args)),
+                sessions.clone(),
+                args.token_ttl,
+            )?,
+            collections: Collections::new(db.clone(), remover.clone()),
+            images: Images::new(
+                db.clone(),
+                images.clone(),
+                UploadLimits {
+                    max_bytes: args.upload_limit,
+                    max_pixels: args.max_image_pixels,
+                },
+                concurrent_upload_checks(),
+                remover,
+            ),
+            video_prompts: VideoPrompts::new(
+                db.clone(),
+                gemini_keys.clone(),
+                jobs.clone(),
+                events.clone(),
+            ),
+            gemini_keys,
+            store: images,
+            signer,
+            events,
+            sessions,
+            db,
+        };
         let limits = Limits {
             max_depth: args.max_query_depth,
             max_complexity: args.max_query_complexity,
@@ -174,7 +211,7 @@ impl Application {
             .finish();
         let endpoint = GraphqlEndpoint {
             state: state.clone(),
-            schema,
+            schema: schema.clone(),
             body_limit: args.body_limit,
             max_batch: args.max_batch,
             uploads: MultipartLimits {
@@ -193,12 +230,16 @@ impl Application {
             trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.0.clone())),
         };
         let router = http::router(state.clone(), endpoint);
-        let worker = Worker::build(&args, &state, instance)?;
+        let worker = Worker::build(&args, &state, instance, several_instances)?;
         Ok(Self {
             listener,
             server,
             router,
             state,
+            schema,
+            jobs,
+            cluster,
+            statements,
             worker,
         })
     }
@@ -214,6 +255,28 @@ impl Application {
         &self.state
     }
 
+    /// The schema as the endpoints serve it (with its limits and the state): for executing
+    /// operations in-process, without HTTP. Each operation needs the per-request data the
+    /// HTTP layer adds (`graphql::loaders::add_to`, the caller's `Session`, an `Origin`).
+    pub fn schema(&self) -> &graphql::AppSchema {
+        &self.schema
+    }
+
+    /// The handle on this instance's generation workers.
+    pub fn jobs(&self) -> &Jobs {
+        &self.jobs
+    }
+
+    /// This instance's link to the others on PostgreSQL; `None` on SQLite.
+    pub fn cluster(&self) -> Option<&Cluster> {
+        self.cluster.as_ref()
+    }
+
+    /// SQL statements run so far (tests and the benchmark count a request's statements).
+    pub fn statements(&self) -> &StatementCounter {
+        &self.statements
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run_until_stopped(
         self,
@@ -224,21 +287,19 @@ impl Application {
         // Stopped after the workers, so that the records they hand back are announced.
         let cluster_stop = CancellationToken::new();
         let cluster = self
-            .state
             .cluster
-            .clone()
             .map(|cluster| tokio::spawn(cluster.run(cluster_stop.clone())));
         let workers = tokio::spawn(runner::run(
             self.state.db.clone(),
             self.worker.config,
-            self.state.jobs.clone(),
+            self.jobs,
             self.worker.handler,
-            Arc::new(self.state.events.clone()),
+            self.state.events.clone(),
             stopping.clone(),
         ));
         let sweeper = tokio::spawn(orphaned_bytes::run(
             self.state.db.clone(),
-            self.state.images.clone(),
+            self.state.store.clone(),
             stopping.clone(),
         ));
         tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");

@@ -25,9 +25,10 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{CANCEL_CHANNEL, CHANGES_CHANNEL, Change, Cluster, SESSIONS_CHANNEL};
+use crate::backoff::Backoff;
 
-const FIRST_BACKOFF: Duration = Duration::from_millis(100);
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
+/// Waits between reconnections: doubling from 100 ms up to 5 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
 /// A connection that lasted this long is taken to be healthy again.
 const STABLE: Duration = Duration::from_secs(30);
 
@@ -44,7 +45,8 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
         .min_connections(0)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(options);
-    let mut backoff = FIRST_BACKOFF;
+    // Failed or short-lived connections in a row.
+    let mut failures = 0;
     let mut receiver = Receiver {
         cluster: cluster.clone(),
         last_seq: HashMap::new(),
@@ -60,11 +62,12 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
         let mut listener = match connect(&pool).await {
             Ok(listener) => listener,
             Err(err) => {
-                tracing::warn!(error = %err, retry_in = ?backoff, "cannot listen for other instances' changes");
-                if sleep_or_stop(backoff, &stop).await {
+                failures += 1;
+                let wait = BACKOFF.delay(failures);
+                tracing::warn!(error = %err, retry_in = ?wait, "cannot listen for other instances' changes");
+                if sleep_or_stop(wait, &stop).await {
                     break;
                 }
-                backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
             }
         };
@@ -99,12 +102,12 @@ pub(super) async fn listen_loop(cluster: Cluster, stop: CancellationToken) {
         drop(listener);
         // A connection that held a while starts the backoff afresh; one that keeps dropping at
         // once backs off, so that subscribers are not made to resync again and again.
-        backoff = if connected.elapsed() >= STABLE {
-            FIRST_BACKOFF
+        failures = if connected.elapsed() >= STABLE {
+            1
         } else {
-            (backoff * 2).min(MAX_BACKOFF)
+            failures + 1
         };
-        if !stop.is_cancelled() && sleep_or_stop(backoff, &stop).await {
+        if !stop.is_cancelled() && sleep_or_stop(BACKOFF.delay(failures), &stop).await {
             break;
         }
     }

@@ -22,7 +22,6 @@
 
 mod listen;
 mod notify;
-mod progress;
 
 use std::sync::{Arc, Mutex};
 
@@ -33,11 +32,10 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub use self::progress::ProgressWriter;
 use crate::{
     auth::{SessionEnds, session_ends},
     events::{EventHub, Relay},
-    jobs::runner::Jobs,
+    jobs::{Jobs, RemoteAbort},
 };
 
 /// The channel record changes are announced on.
@@ -93,7 +91,9 @@ impl Outgoing {
 }
 
 /// This instance's queue of notifications to the others. Made before the handles that send on
-/// it, so that they are built with it (the session ends), then handed to [`Cluster::join`].
+/// it, so that they are built with it (the event hub, the jobs handle, the session ends), then
+/// handed to [`Cluster::join`]. Those handles hold only the sending side, not the cluster
+/// (which holds them): no reference cycle keeps a stopped instance's pool alive.
 pub struct Outbox {
     sender: Arc<Sender>,
     receiver: mpsc::Receiver<Outgoing>,
@@ -114,6 +114,16 @@ impl Outbox {
 
     /// Where `SessionEnds` sends the sessions that end here.
     pub fn session_relay(&self) -> Arc<dyn session_ends::Relay> {
+        self.sender.clone()
+    }
+
+    /// Where the event hub sends the changes made here.
+    pub fn event_relay(&self) -> Arc<dyn Relay> {
+        self.sender.clone()
+    }
+
+    /// How the jobs handle asks the other instances to abort an attempt.
+    pub fn remote_abort(&self) -> Arc<dyn RemoteAbort> {
         self.sender.clone()
     }
 }
@@ -147,10 +157,9 @@ struct Inner {
 }
 
 impl Cluster {
-    /// Joins the cluster on a PostgreSQL connection: from now on `events.publish` and
-    /// `jobs.abort` reach the other instances too (once `run` is running), and so do the
-    /// session ends of `sessions`, built on `outbox`. The sessions that end elsewhere end in
-    /// `sessions`.
+    /// Joins the cluster on a PostgreSQL connection. `events`, `jobs` and `sessions` were built
+    /// on `outbox`, so what they publish, abort and end here reaches the other instances once
+    /// `run` is running; what arrives from the others is handed to them.
     pub fn join(
         db: DatabaseConnection,
         events: EventHub,
@@ -160,23 +169,18 @@ impl Cluster {
     ) -> Self {
         let Outbox { sender, receiver } = outbox;
         let instance = sender.instance;
-        let cluster = Self {
+        Self {
             inner: Arc::new(Inner {
                 instance,
                 receiver: Mutex::new(Some(receiver)),
                 db,
-                events: events.clone(),
-                jobs: jobs.clone(),
+                events,
+                jobs,
                 sessions,
                 state: watch::Sender::new(ListenerState::default()),
                 hold: watch::Sender::new(false),
             }),
-        };
-        // The hub and the jobs handle hold only the sender, not the cluster (which holds them):
-        // no reference cycle keeps a stopped instance's pool alive.
-        events.set_relay(sender.clone());
-        jobs.set_abort_elsewhere(Arc::new(move |id| sender.send(Outgoing::Cancel(id))));
-        cluster
+        }
     }
 
     /// This instance's id, as its notifications carry it.
@@ -271,6 +275,12 @@ impl Sender {
 impl session_ends::Relay for Sender {
     fn session_ended(&self, session_id: Uuid) {
         self.send(Outgoing::SessionEnded(session_id));
+    }
+}
+
+impl RemoteAbort for Sender {
+    fn abort_elsewhere(&self, id: Uuid) {
+        self.send(Outgoing::Cancel(id));
     }
 }
 

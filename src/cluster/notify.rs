@@ -13,29 +13,20 @@
 use std::{fmt::Display, future::Future, time::Duration};
 
 use sea_orm::sqlx::{self, PgPool};
-use tokio::{sync::mpsc, time::Instant};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::Outgoing;
+use crate::backoff::{self, Backoff, GiveUp};
 
 /// Most notifications sent in one statement.
 const BATCH: usize = 512;
 
-/// How a failed batch is tried again.
-#[derive(Debug, Clone, Copy)]
-struct Retry {
-    first_delay: Duration,
-    max_delay: Duration,
-    /// After this long a batch is given up: something is wrong with it rather than with the
-    /// connection, and the receivers will see the gap at the instance's next change.
-    give_up_after: Duration,
-}
-
-const RETRY: Retry = Retry {
-    first_delay: Duration::from_millis(100),
-    max_delay: Duration::from_secs(5),
-    give_up_after: Duration::from_secs(60),
-};
+/// How a failed batch is tried again: doubling waits from 100 ms up to 5 s.
+const BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
+/// After this long a batch is given up: something is wrong with it rather than with the
+/// connection, and the receivers will see the gap at the instance's next change.
+const GIVE_UP: GiveUp = GiveUp::After(Duration::from_secs(60));
 
 pub(super) async fn send_loop(
     pool: PgPool,
@@ -77,7 +68,7 @@ async fn send(pool: &PgPool, batch: &mut Vec<Outgoing>, stop: &CancellationToken
     let (channels, payloads): (Vec<&str>, Vec<String>) =
         batch.iter().map(Outgoing::channel_and_payload).unzip();
     let count = batch.len();
-    let sent = with_retries(RETRY, stop, || {
+    let sent = send_with_retries(BACKOFF, GIVE_UP, stop, || {
         // `unnest` keeps the arrays' order, and a transaction's notifications arrive in the
         // order they were sent.
         sqlx::query("SELECT pg_notify(c, p) FROM unnest($1::text[], $2::text[]) AS t(c, p)")
@@ -95,32 +86,23 @@ async fn send(pool: &PgPool, batch: &mut Vec<Outgoing>, stop: &CancellationToken
     batch.clear();
 }
 
-/// Runs `attempt` until it succeeds, waiting longer after each failure; gives up after
-/// `retry.give_up_after`, or at once once `stop` is cancelled (shutting down). `true` if it
-/// succeeded.
-async fn with_retries<F, Fut, T, E>(retry: Retry, stop: &CancellationToken, mut attempt: F) -> bool
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-    E: Display,
-{
-    let started = Instant::now();
-    let mut delay = retry.first_delay;
-    loop {
-        let err = match attempt().await {
-            Ok(_) => return true,
-            Err(err) => err,
-        };
-        if stop.is_cancelled() || started.elapsed() + delay > retry.give_up_after {
+/// Runs `attempt` until it succeeds or `give_up` says so; at once when `stop` is cancelled
+/// (shutting down). `true` if it succeeded.
+async fn send_with_retries<T, E: Display, Fut: Future<Output = Result<T, E>>>(
+    backoff: Backoff,
+    give_up: GiveUp,
+    stop: &CancellationToken,
+    attempt: impl FnMut() -> Fut,
+) -> bool {
+    let on_retry = |err: &E, wait: Duration| {
+        tracing::warn!(error = %err, retry_in = ?wait, "sending notifications failed; trying again");
+    };
+    match backoff::retry(backoff, give_up, Some(stop), on_retry, attempt).await {
+        Ok(_) => true,
+        Err(err) => {
             tracing::warn!(error = %err, "sending notifications failed");
-            return false;
+            false
         }
-        tracing::warn!(error = %err, retry_in = ?delay, "sending notifications failed; trying again");
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = stop.cancelled() => {}
-        }
-        delay = (delay * 2).min(retry.max_delay);
     }
 }
 
@@ -130,16 +112,13 @@ mod tests {
 
     use super::*;
 
-    const QUICK: Retry = Retry {
-        first_delay: Duration::from_millis(1),
-        max_delay: Duration::from_millis(4),
-        give_up_after: Duration::from_millis(200),
-    };
+    const QUICK: Backoff = Backoff::new(Duration::from_millis(1), Duration::from_millis(4));
+    const QUICK_GIVE_UP: GiveUp = GiveUp::After(Duration::from_millis(200));
 
     #[tokio::test]
     async fn a_failed_send_is_tried_again_until_it_goes_through() {
         let attempts = AtomicU32::new(0);
-        let sent = with_retries(QUICK, &CancellationToken::new(), || async {
+        let sent = send_with_retries(QUICK, QUICK_GIVE_UP, &CancellationToken::new(), || async {
             match attempts.fetch_add(1, Ordering::SeqCst) {
                 0..=2 => Err("no connection"),
                 _ => Ok(()),
@@ -157,13 +136,13 @@ mod tests {
             attempts.fetch_add(1, Ordering::SeqCst);
             Err::<(), _>("payload too long")
         };
-        assert!(!with_retries(QUICK, &CancellationToken::new(), failing).await);
+        assert!(!send_with_retries(QUICK, QUICK_GIVE_UP, &CancellationToken::new(), failing).await);
         assert!(attempts.load(Ordering::SeqCst) > 1, "it was tried again");
 
         attempts.store(0, Ordering::SeqCst);
         let stop = CancellationToken::new();
         stop.cancel();
-        assert!(!with_retries(RETRY, &stop, failing).await);
+        assert!(!send_with_retries(BACKOFF, GIVE_UP, &stop, failing).await);
         assert_eq!(
             attempts.load(Ordering::SeqCst),
             1,

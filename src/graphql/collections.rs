@@ -13,7 +13,7 @@ use super::{
     loaders::{ImagePageKey, ImagePageLoader},
 };
 use crate::services::{
-    collections,
+    ownership,
     pagination::{Cursor, Page, PageRequest},
 };
 
@@ -78,11 +78,9 @@ impl CollectionQuery {
         let Some(session) = ctx.caller() else {
             return Ok(None);
         };
-        Ok(
-            collections::find_owned(&ctx.state().db, session.user_id, id)
-                .await?
-                .map(Collection),
-        )
+        Ok(ownership::collection(&ctx.state().db, session.user_id, id)
+            .await?
+            .map(Collection))
     }
 }
 
@@ -94,7 +92,11 @@ impl CollectionMutation {
     /// Creates a collection. `name`: 1 to 100 characters after trimming.
     async fn create_collection(&self, ctx: &Context<'_>, name: String) -> Result<Collection> {
         let session = ctx.session()?;
-        let created = collections::create(ctx.state(), session.user_id, &name).await?;
+        let created = ctx
+            .state()
+            .collections
+            .create(session.user_id, &name)
+            .await?;
         Ok(Collection(created))
     }
 
@@ -107,7 +109,11 @@ impl CollectionMutation {
     ) -> Result<Collection> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
-        let renamed = collections::rename(ctx.state(), session.user_id, id, &name).await?;
+        let renamed = ctx
+            .state()
+            .collections
+            .rename(session.user_id, id, &name)
+            .await?;
         Ok(Collection(renamed))
     }
 
@@ -115,7 +121,7 @@ impl CollectionMutation {
     async fn delete_collection(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
-        collections::delete(ctx.state(), session.user_id, id).await?;
+        ctx.state().collections.delete(session.user_id, id).await?;
         Ok(true)
     }
 }

@@ -16,7 +16,8 @@ use super::{
 use crate::{
     error::{AppError, Missing},
     services::{
-        images::{self, NewUpload},
+        images::NewUpload,
+        ownership,
         pagination::{Cursor, Page, PageRequest},
     },
 };
@@ -116,7 +117,7 @@ impl ImageQuery {
         let Some(session) = ctx.caller() else {
             return Ok(None);
         };
-        Ok(images::find_owned(&ctx.state().db, session.user_id, id)
+        Ok(ownership::image(&ctx.state().db, session.user_id, id)
             .await?
             .map(Image))
     }
@@ -145,16 +146,18 @@ impl ImageMutation {
                 "No file came with `file`: send it as a multipart request (see the README).",
             )
         })?;
-        let stored = images::upload(
-            ctx.state(),
-            session.user_id,
-            collection_id,
-            NewUpload {
-                file_name: upload.filename,
-                file: upload.content,
-            },
-        )
-        .await?;
+        let stored = ctx
+            .state()
+            .images
+            .upload(
+                session.user_id,
+                collection_id,
+                NewUpload {
+                    file_name: upload.filename,
+                    file: upload.content,
+                },
+            )
+            .await?;
         Ok(Image(stored))
     }
 
@@ -162,7 +165,7 @@ impl ImageMutation {
     async fn delete_image(&self, ctx: &Context<'_>, id: ID) -> Result<bool> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
-        images::delete(ctx.state(), session.user_id, id).await?;
+        ctx.state().images.delete(session.user_id, id).await?;
         Ok(true)
     }
 }

@@ -80,7 +80,7 @@ async fn start(ctx: &Context<'_>, id: Option<ID>, image_id: Option<ID>) -> Resul
     // Before the read: see the module comment.
     let events = state.events.subscribe_key(target.key());
     let db = state.db.clone();
-    let since = crate::services::now();
+    let since = crate::db::now();
     let owned = Owned {
         user_id: session.user_id,
         id: target.key(),

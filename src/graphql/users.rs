@@ -13,9 +13,9 @@ use super::{
     loaders::ProfileLoader,
 };
 use crate::services::{
-    accounts::{self, Credentials},
+    accounts::Credentials,
     collections,
-    gemini_keys::{self, KeyStatus},
+    gemini_keys::KeyStatus,
     pagination::{Cursor, PageRequest},
 };
 
@@ -110,7 +110,10 @@ impl UserQuery {
         let Some(session) = ctx.caller() else {
             return Ok(None);
         };
-        Ok(accounts::find_user(ctx.state(), session.user_id)
+        Ok(ctx
+            .state()
+            .accounts
+            .find_user(session.user_id)
             .await?
             .map(User))
     }
@@ -124,7 +127,11 @@ impl UserMutation {
     /// Creates an account and signs it in. One `register` or `login` per request; limited per
     /// client address (RATE_LIMITED with `extensions.retryAfter` in seconds).
     async fn register(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
-        let (token, user) = accounts::register(ctx.state(), ctx.origin()?, input.into()).await?;
+        let (token, user) = ctx
+            .state()
+            .accounts
+            .register(ctx.origin()?, input.into())
+            .await?;
         Ok(AuthPayload {
             token: token.into_string(),
             user: User(user),
@@ -134,7 +141,11 @@ impl UserMutation {
     /// Signs in. One `register` or `login` per request; failed sign-ins are limited per e-mail
     /// and client address and per address (RATE_LIMITED with `extensions.retryAfter`).
     async fn login(&self, ctx: &Context<'_>, input: CredentialsInput) -> Result<AuthPayload> {
-        let (token, user) = accounts::login(ctx.state(), ctx.origin()?, input.into()).await?;
+        let (token, user) = ctx
+            .state()
+            .accounts
+            .login(ctx.origin()?, input.into())
+            .await?;
         Ok(AuthPayload {
             token: token.into_string(),
             user: User(user),
@@ -143,7 +154,7 @@ impl UserMutation {
 
     /// Ends the current session; its token stops working at once.
     async fn logout(&self, ctx: &Context<'_>) -> Result<bool> {
-        accounts::logout(ctx.state(), ctx.session()?).await?;
+        ctx.state().accounts.logout(ctx.session()?).await?;
         Ok(true)
     }
 
@@ -155,20 +166,26 @@ impl UserMutation {
         #[graphql(secret)] api_key: String,
     ) -> Result<User> {
         let session = ctx.session()?;
-        gemini_keys::set_key(ctx.state(), session.user_id, SecretString::from(api_key)).await?;
+        ctx.state()
+            .gemini_keys
+            .set_key(session.user_id, SecretString::from(api_key))
+            .await?;
         current_user(ctx, session.user_id).await
     }
 
     /// Removes your Gemini API key.
     async fn clear_gemini_api_key(&self, ctx: &Context<'_>) -> Result<User> {
         let session = ctx.session()?;
-        gemini_keys::clear_key(ctx.state(), session.user_id).await?;
+        ctx.state().gemini_keys.clear_key(session.user_id).await?;
         current_user(ctx, session.user_id).await
     }
 }
 
 async fn current_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> Result<User> {
-    let user = accounts::find_user(ctx.state(), user_id)
+    let user = ctx
+        .state()
+        .accounts
+        .find_user(user_id)
         .await?
         .ok_or(crate::error::AppError::Unauthenticated)?;
     Ok(User(user))

@@ -183,21 +183,20 @@ impl VideoPromptMutation {
     ) -> Result<VideoPrompt> {
         let image_id = parse_id(&input.image_id, "imageId")?;
         let session = ctx.session()?;
-        let state = ctx.state();
-        let record = service::request(
-            state,
-            session.user_id,
-            NewVideoPrompt {
-                image_id,
-                camera_style: input.camera_style,
-                film_effect: input.film_effect,
-                notes: input.notes,
-                idempotency_key: input.idempotency_key,
-            },
-        )
-        .await?;
-        state.events.publish(record.clone());
-        state.jobs.wake();
+        let record = ctx
+            .state()
+            .video_prompts
+            .request(
+                session.user_id,
+                NewVideoPrompt {
+                    image_id,
+                    camera_style: input.camera_style,
+                    film_effect: input.film_effect,
+                    notes: input.notes,
+                    idempotency_key: input.idempotency_key,
+                },
+            )
+            .await?;
         Ok(VideoPrompt(record))
     }
 
@@ -205,10 +204,11 @@ impl VideoPromptMutation {
     async fn cancel_video_prompt(&self, ctx: &Context<'_>, id: ID) -> Result<VideoPrompt> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
-        let state = ctx.state();
-        let record = service::cancel(state, session.user_id, id).await?;
-        state.jobs.abort(id);
-        state.events.publish(record.clone());
+        let record = ctx
+            .state()
+            .video_prompts
+            .cancel(session.user_id, id)
+            .await?;
         Ok(VideoPrompt(record))
     }
 
@@ -216,10 +216,7 @@ impl VideoPromptMutation {
     async fn retry_video_prompt(&self, ctx: &Context<'_>, id: ID) -> Result<VideoPrompt> {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
-        let state = ctx.state();
-        let record = service::retry(state, session.user_id, id).await?;
-        state.events.publish(record.clone());
-        state.jobs.wake();
+        let record = ctx.state().video_prompts.retry(session.user_id, id).await?;
         Ok(VideoPrompt(record))
     }
 }

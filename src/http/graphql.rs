@@ -24,6 +24,7 @@ use http_body_util::{BodyExt, Limited};
 use serde_json::{Value, json};
 
 use super::{
+    caller,
     client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
@@ -34,7 +35,6 @@ use crate::{
     auth::{Origin, Session, token::bearer_token},
     error::{AppError, code},
     graphql::{self, AppSchema, loaders},
-    services::accounts,
     state::AppState,
 };
 
@@ -394,8 +394,7 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Se
     else {
         return Ok(None);
     };
-    accounts::authenticate(state, token).await.map_err(|err| {
-        let _ = async_graphql::Error::from(err); // logs the cause
+    caller::look_up(&state.accounts, token).await.map_err(|_| {
         refuse(
             StatusCode::SERVICE_UNAVAILABLE,
             code::INTERNAL,

@@ -72,7 +72,7 @@ pub async fn get(
     if not_modified {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
-    let stream = match state.images.get(&image.storage_key).await {
+    let stream = match state.store.get(&image.storage_key).await {
         Ok(Some(stream)) => stream,
         Ok(None) => {
             tracing::error!(image_id = %id, key = image.storage_key, "an image's bytes are missing");

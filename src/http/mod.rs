@@ -1,6 +1,7 @@
 //! The HTTP surface: routes (`/graphql`, the signed `/images/{id}`, GraphiQL, probes), and the
 //! layers every request passes (request id, tracing).
 
+pub mod caller;
 pub mod client_addr;
 pub mod graphiql;
 pub mod graphql;

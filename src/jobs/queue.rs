@@ -27,7 +27,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::services::now;
+use crate::db::now;
 
 type Model = video_prompt::Model;
 

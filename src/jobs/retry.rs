@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use crate::backoff::Backoff;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Tries in all, the first included.
@@ -34,11 +36,7 @@ impl RetryPolicy {
     /// retries of many records that failed together (equal jitter: half fixed, half random), so
     /// they do not hit Gemini again in one burst. The server's hint is a floor.
     pub fn delay(&self, attempts: u32, server_hint: Option<Duration>, jitter: f64) -> Duration {
-        let doublings = attempts.saturating_sub(1).min(20);
-        let backoff = self
-            .base_delay
-            .saturating_mul(1 << doublings)
-            .min(self.max_delay);
+        let backoff = Backoff::new(self.base_delay, self.max_delay).delay(attempts);
         let jittered = backoff / 2 + backoff.mul_f64(jitter.clamp(0.0, 1.0) / 2.0);
         jittered.max(server_hint.unwrap_or_default())
     }

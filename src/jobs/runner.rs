@@ -13,24 +13,28 @@
 //! The runner sleeps until the next record falls due or `wake()` is called (a new request), so
 //! a fresh request starts without a polling delay.
 
-use std::{
-    collections::HashMap,
-    panic::AssertUnwindSafe,
-    sync::{Arc, Mutex, OnceLock},
-    time::Duration,
-};
+use std::{panic::AssertUnwindSafe, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use entity::video_prompt;
 use futures_util::FutureExt;
 use sea_orm::DatabaseConnection;
-use tokio::sync::{Notify, Semaphore};
-use tokio_util::{sync::CancellationToken, task::TaskTracker};
+use tokio::sync::Semaphore;
+use tokio_util::{
+    sync::CancellationToken,
+    task::{AbortOnDropHandle, TaskTracker},
+};
 use uuid::Uuid;
 
 use super::{
+    handle::Jobs,
     queue::{self, Outcome},
     retry::{RetryPolicy, random_jitter},
+};
+use crate::{
+    backoff::{self, Backoff, GiveUp},
+    db::now,
+    events::EventHub,
 };
 
 /// How one attempt ended, as the handler saw it.
@@ -62,15 +66,6 @@ pub trait Handler: Send + Sync + 'static {
     async fn run(&self, job: &video_prompt::Model, cancel: CancellationToken) -> Attempt;
 }
 
-/// Told of every record the runner changes (claimed, finished, sent back to wait).
-pub trait ChangeListener: Send + Sync + 'static {
-    fn changed(&self, record: &video_prompt::Model);
-}
-
-impl ChangeListener for () {
-    fn changed(&self, _: &video_prompt::Model) {}
-}
-
 #[derive(Debug, Clone)]
 pub struct RunnerConfig {
     /// This process's name on the leases it holds; unique per process.
@@ -85,78 +80,6 @@ pub struct RunnerConfig {
     pub idle_poll: Duration,
 }
 
-/// Asks the other instances to abort a record's attempt.
-pub type AbortElsewhere = Arc<dyn Fn(Uuid) + Send + Sync>;
-
-/// The handle the rest of the server holds: wake the runner, abort a record's attempt.
-#[derive(Clone, Default)]
-pub struct Jobs {
-    wake: Arc<Notify>,
-    running: Arc<Mutex<HashMap<Uuid, CancellationToken>>>,
-    /// Tells the other instances to abort a record's attempt (installed by `cluster` on
-    /// PostgreSQL, where the attempt may be running in another process).
-    elsewhere: Arc<OnceLock<AbortElsewhere>>,
-    /// Attempts this process has started (metrics; tests tell instances' shares apart).
-    started: Arc<std::sync::atomic::AtomicU64>,
-}
-
-impl Jobs {
-    /// A new record is due: look at the queue now.
-    pub fn wake(&self) {
-        self.wake.notify_one();
-    }
-
-    /// Aborts the attempt for `id` wherever it runs (cancellation, a deleted image): here at
-    /// once, and in the other instances through the installed hook. `true` when it ran here.
-    pub fn abort(&self, id: Uuid) -> bool {
-        if let Some(elsewhere) = self.elsewhere.get() {
-            elsewhere(id);
-        }
-        self.abort_here(id)
-    }
-
-    /// Installs what `abort` also does to reach the other instances; only the first call counts.
-    pub fn set_abort_elsewhere(&self, hook: AbortElsewhere) {
-        if self.elsewhere.set(hook).is_err() {
-            tracing::warn!("a remote abort hook was installed twice; the second is ignored");
-        }
-    }
-
-    /// Attempts running in this process right now.
-    pub fn running(&self) -> usize {
-        self.running.lock().unwrap_or_else(|e| e.into_inner()).len()
-    }
-
-    /// Attempts this process has started since it began.
-    pub fn attempts_started(&self) -> u64 {
-        self.started.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    /// Aborts the attempt running in this process for `id`, if any.
-    pub fn abort_here(&self, id: Uuid) -> bool {
-        let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        match running.get(&id) {
-            Some(token) => {
-                token.cancel();
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn register(&self, id: Uuid, token: CancellationToken) {
-        self.started
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        running.insert(id, token);
-    }
-
-    fn unregister(&self, id: Uuid) {
-        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
-        running.remove(&id);
-    }
-}
-
 /// Runs the pool until `shutdown` is cancelled; returns once every attempt has been finished
 /// or handed back.
 pub async fn run(
@@ -164,7 +87,7 @@ pub async fn run(
     config: RunnerConfig,
     jobs: Jobs,
     handler: Arc<dyn Handler>,
-    listener: Arc<dyn ChangeListener>,
+    events: EventHub,
     shutdown: CancellationToken,
 ) {
     if config.workers == 0 {
@@ -202,13 +125,13 @@ pub async fn run(
                 let _ = queue::finish(&db, job.id, &config.owner, Outcome::HandBack).await;
                 continue;
             };
-            listener.changed(&job);
+            events.publish(job.clone());
             let context = AttemptContext {
                 db: db.clone(),
                 config: config.clone(),
                 jobs: jobs.clone(),
                 handler: handler.clone(),
-                listener: listener.clone(),
+                events: events.clone(),
                 shutting_down: shutdown.clone(),
                 abort_all: abort_all.clone(),
             };
@@ -269,7 +192,7 @@ struct AttemptContext {
     config: Arc<RunnerConfig>,
     jobs: Jobs,
     handler: Arc<dyn Handler>,
-    listener: Arc<dyn ChangeListener>,
+    events: EventHub,
     shutting_down: CancellationToken,
     abort_all: CancellationToken,
 }
@@ -291,7 +214,7 @@ impl AttemptContext {
             if let Ok(Some(record)) =
                 finish_with_retries(&self.db, id, &self.config.owner, outcome).await
             {
-                self.listener.changed(&record);
+                self.events.publish(record);
             }
             return;
         }
@@ -300,7 +223,7 @@ impl AttemptContext {
         let lease_lost = CancellationToken::new();
         // Aborted when this attempt ends however it ends (a panic included): a renewer left
         // running would hold the lease for good and strand the record in PROCESSING.
-        let renewer = AbortOnDrop(tokio::spawn(renew_lease(
+        let renewer = AbortOnDropHandle::new(tokio::spawn(renew_lease(
             self.db.clone(),
             id,
             self.config.clone(),
@@ -354,8 +277,7 @@ impl AttemptContext {
                         .config
                         .retry
                         .delay(attempts, retry_after, random_jitter());
-                    let at = crate::services::now()
-                        + chrono::Duration::from_std(delay).unwrap_or_default();
+                    let at = now() + chrono::Duration::from_std(delay).unwrap_or_default();
                     Some(Outcome::RetryAt { at, code, message })
                 } else {
                     Some(Outcome::Failed {
@@ -369,7 +291,7 @@ impl AttemptContext {
         let retry_at = matches!(outcome, Outcome::RetryAt { .. } | Outcome::HandBack);
         match finish_with_retries(&self.db, id, &self.config.owner, outcome).await {
             Ok(Some(record)) => {
-                self.listener.changed(&record);
+                self.events.publish(record);
                 if retry_at {
                     // The runner may be asleep past this record's due time.
                     self.jobs.wake();
@@ -392,27 +314,14 @@ async fn finish_with_retries(
     owner: &str,
     outcome: Outcome,
 ) -> Result<Option<video_prompt::Model>, sea_orm::DbErr> {
-    const TRIES: u32 = 3;
-    let mut tried = 1;
-    loop {
-        match queue::finish(db, id, owner, outcome.clone()).await {
-            Err(err) if tried < TRIES => {
-                tracing::warn!(%id, error = %err, "recording an outcome failed; trying again");
-                tokio::time::sleep(Duration::from_millis(100 * u64::from(tried))).await;
-                tried += 1;
-            }
-            result => return result,
-        }
-    }
-}
-
-/// Aborts a spawned task when dropped (also while unwinding).
-struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+    const BACKOFF: Backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(1));
+    let on_retry = |err: &sea_orm::DbErr, _| {
+        tracing::warn!(%id, error = %err, "recording an outcome failed; trying again");
+    };
+    backoff::retry(BACKOFF, GiveUp::AfterTries(3), None, on_retry, || {
+        queue::finish(db, id, owner, outcome.clone())
+    })
+    .await
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> &str {

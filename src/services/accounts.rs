@@ -2,14 +2,17 @@
 
 use chrono::Duration as ChronoDuration;
 use entity::{session, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 use uuid::Uuid;
 
 use crate::{
-    auth::{Origin, Session, SessionToken, token::hash_token},
+    auth::{
+        Origin, PasswordHasher, Session, SessionEnds, SessionToken, SignInThrottle,
+        token::hash_token,
+    },
+    db::now,
     error::{AppError, AppResult},
-    state::AppState,
 };
 
 /// Shortest and longest password accepted (in characters).
@@ -79,132 +82,169 @@ fn take_sign_in(origin: &Origin) -> AppResult<()> {
     }
 }
 
-/// Creates an account and signs it in. Counted against the client's registrations once the
-/// input is well-formed, before the e-mail is looked up (which would tell whether it is taken).
-#[tracing::instrument(skip_all)]
-pub async fn register(
-    state: &AppState,
-    origin: &Origin,
-    credentials: Credentials,
-) -> AppResult<(SessionToken, user::Model)> {
-    take_sign_in(origin)?;
-    let email = normalize_email(&credentials.email)?;
-    check_password_length(&credentials.password)?;
-    state
-        .sign_ins
-        .registration(origin.client())
-        .map_err(AppError::RateLimited)?;
-    let taken = || AppError::Conflict("An account with this e-mail address already exists.".into());
-    // Cheap early answer; the unique index below settles races.
-    if find_by_email(state, &email).await?.is_some() {
-        return Err(taken());
-    }
-    let password_hash = state.passwords.hash(credentials.password).await?;
-    let user = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email),
-        password_hash: Set(password_hash),
-        created_at: Set(super::now()),
-    }
-    .insert(&state.db)
-    .await
-    .map_err(|err| super::on_unique_violation(err, taken))?;
-    let token = start_session(state, user.id).await?;
-    tracing::info!(user_id = %user.id, "account registered");
-    Ok((token, user))
+/// Accounts and their sessions.
+#[derive(Clone)]
+pub struct Accounts {
+    db: DatabaseConnection,
+    passwords: PasswordHasher,
+    /// Failed logins and registrations per client (this instance's own counters).
+    sign_ins: SignInThrottle,
+    /// Ends sessions on the connections that use them, here and on the other instances.
+    sessions: SessionEnds,
+    /// How long a new session lasts.
+    token_ttl: ChronoDuration,
 }
 
-/// Signs in with e-mail and password. A wrong password and an unknown e-mail give the same
-/// error after about the same time. Past the client's failure limits, RATE_LIMITED without
-/// hashing.
-#[tracing::instrument(skip_all)]
-pub async fn login(
-    state: &AppState,
-    origin: &Origin,
-    credentials: Credentials,
-) -> AppResult<(SessionToken, user::Model)> {
-    take_sign_in(origin)?;
-    // A malformed address or password cannot belong to an account: same answer as a wrong one,
-    // and still after a hash, so even that is not told apart by time.
-    let email = normalize_email(&credentials.email).ok();
-    // Counted before the hash, so concurrent guesses cannot all pass a limit not yet reached.
-    let attempt = state
-        .sign_ins
-        .login_attempt(email.as_deref(), origin.client())
-        .map_err(AppError::RateLimited)?;
-    let length_ok = check_password_length(&credentials.password).is_ok();
-    let user = match &email {
-        Some(email) if length_ok => find_by_email(state, email).await?,
-        _ => None,
-    };
-    let verified = state
-        .passwords
-        .verify(
-            credentials.password,
-            user.as_ref().map(|u| u.password_hash.clone()),
-        )
-        .await?;
-    match user {
-        Some(user) if verified => {
-            attempt.succeeded();
-            let token = start_session(state, user.id).await?;
-            Ok((token, user))
+impl Accounts {
+    pub fn new(
+        db: DatabaseConnection,
+        passwords: PasswordHasher,
+        sign_ins: SignInThrottle,
+        sessions: SessionEnds,
+        token_ttl: std::time::Duration,
+    ) -> anyhow::Result<Self> {
+        let token_ttl = ChronoDuration::from_std(token_ttl)
+            .map_err(|_| anyhow::anyhow!("--token-ttl is out of range"))?;
+        Ok(Self {
+            db,
+            passwords,
+            sign_ins,
+            sessions,
+            token_ttl,
+        })
+    }
+
+    /// Password hashes and verifications run since the start (a metric: tests check that a
+    /// refused sign-in costs no hash).
+    pub fn password_hashes(&self) -> u64 {
+        self.passwords.runs()
+    }
+
+    /// Creates an account and signs it in. Counted against the client's registrations once the
+    /// input is well-formed, before the e-mail is looked up (which would tell whether it is taken).
+    #[tracing::instrument(skip_all)]
+    pub async fn register(
+        &self,
+        origin: &Origin,
+        credentials: Credentials,
+    ) -> AppResult<(SessionToken, user::Model)> {
+        take_sign_in(origin)?;
+        let email = normalize_email(&credentials.email)?;
+        check_password_length(&credentials.password)?;
+        self.sign_ins
+            .registration(origin.client())
+            .map_err(AppError::RateLimited)?;
+        let taken =
+            || AppError::Conflict("An account with this e-mail address already exists.".into());
+        // Cheap early answer; the unique index below settles races.
+        if self.find_by_email(&email).await?.is_some() {
+            return Err(taken());
         }
-        _ => Err(AppError::InvalidCredentials),
+        let password_hash = self.passwords.hash(credentials.password).await?;
+        let user = user::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email),
+            password_hash: Set(password_hash),
+            created_at: Set(now()),
+        }
+        .insert(&self.db)
+        .await
+        .map_err(|err| super::on_unique_violation(err, taken))?;
+        let token = self.start_session(user.id).await?;
+        tracing::info!(user_id = %user.id, "account registered");
+        Ok((token, user))
     }
-}
 
-/// Revokes the session the caller used: its token stops working, and every WebSocket signed
-/// in with it (on every instance) closes at once.
-pub async fn logout(state: &AppState, session: Session) -> AppResult<()> {
-    session::Entity::delete_by_id(session.session_id)
-        .exec(&state.db)
-        .await?;
-    // After the delete: a socket that hears of the end and looks again finds no row.
-    state.sessions.end(session.session_id);
-    Ok(())
-}
-
-/// Resolves a bearer token to its live session; `None` for unknown, revoked or expired tokens.
-pub async fn authenticate(state: &AppState, token: &str) -> AppResult<Option<Session>> {
-    let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(token).to_vec()))
-        .filter(session::Column::ExpiresAt.gt(super::now()))
-        .one(&state.db)
-        .await?;
-    Ok(found.map(|s| Session {
-        session_id: s.id,
-        user_id: s.user_id,
-        expires_at: s.expires_at,
-    }))
-}
-
-pub async fn find_user(state: &AppState, user_id: Uuid) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find_by_id(user_id).one(&state.db).await?)
-}
-
-async fn find_by_email(state: &AppState, email: &str) -> AppResult<Option<user::Model>> {
-    Ok(user::Entity::find()
-        .filter(user::Column::Email.eq(email))
-        .one(&state.db)
-        .await?)
-}
-
-async fn start_session(state: &AppState, user_id: Uuid) -> AppResult<SessionToken> {
-    let token = SessionToken::generate();
-    let now = super::now();
-    let ttl = ChronoDuration::from_std(state.settings.token_ttl)
-        .map_err(|err| AppError::from(anyhow::anyhow!("token lifetime out of range: {err}")))?;
-    session::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        token_hash: Set(token.hash().to_vec()),
-        created_at: Set(now),
-        expires_at: Set(now + ttl),
+    /// Signs in with e-mail and password. A wrong password and an unknown e-mail give the same
+    /// error after about the same time. Past the client's failure limits, RATE_LIMITED without
+    /// hashing.
+    #[tracing::instrument(skip_all)]
+    pub async fn login(
+        &self,
+        origin: &Origin,
+        credentials: Credentials,
+    ) -> AppResult<(SessionToken, user::Model)> {
+        take_sign_in(origin)?;
+        // A malformed address or password cannot belong to an account: same answer as a wrong one,
+        // and still after a hash, so even that is not told apart by time.
+        let email = normalize_email(&credentials.email).ok();
+        // Counted before the hash, so concurrent guesses cannot all pass a limit not yet reached.
+        let attempt = self
+            .sign_ins
+            .login_attempt(email.as_deref(), origin.client())
+            .map_err(AppError::RateLimited)?;
+        let length_ok = check_password_length(&credentials.password).is_ok();
+        let user = match &email {
+            Some(email) if length_ok => self.find_by_email(email).await?,
+            _ => None,
+        };
+        let verified = self
+            .passwords
+            .verify(
+                credentials.password,
+                user.as_ref().map(|u| u.password_hash.clone()),
+            )
+            .await?;
+        match user {
+            Some(user) if verified => {
+                attempt.succeeded();
+                let token = self.start_session(user.id).await?;
+                Ok((token, user))
+            }
+            _ => Err(AppError::InvalidCredentials),
+        }
     }
-    .insert(&state.db)
-    .await?;
-    Ok(token)
+
+    /// Revokes the session the caller used: its token stops working, and every WebSocket signed
+    /// in with it (on every instance) closes at once.
+    pub async fn logout(&self, session: Session) -> AppResult<()> {
+        session::Entity::delete_by_id(session.session_id)
+            .exec(&self.db)
+            .await?;
+        // After the delete: a socket that hears of the end and looks again finds no row.
+        self.sessions.end(session.session_id);
+        Ok(())
+    }
+
+    /// Resolves a bearer token to its live session; `None` for unknown, revoked or expired tokens.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Option<Session>> {
+        let found = session::Entity::find()
+            .filter(session::Column::TokenHash.eq(hash_token(token).to_vec()))
+            .filter(session::Column::ExpiresAt.gt(now()))
+            .one(&self.db)
+            .await?;
+        Ok(found.map(|s| Session {
+            session_id: s.id,
+            user_id: s.user_id,
+            expires_at: s.expires_at,
+        }))
+    }
+
+    pub async fn find_user(&self, user_id: Uuid) -> AppResult<Option<user::Model>> {
+        Ok(user::Entity::find_by_id(user_id).one(&self.db).await?)
+    }
+
+    async fn find_by_email(&self, email: &str) -> AppResult<Option<user::Model>> {
+        Ok(user::Entity::find()
+            .filter(user::Column::Email.eq(email))
+            .one(&self.db)
+            .await?)
+    }
+
+    async fn start_session(&self, user_id: Uuid) -> AppResult<SessionToken> {
+        let token = SessionToken::generate();
+        let now = now();
+        session::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            token_hash: Set(token.hash().to_vec()),
+            created_at: Set(now),
+            expires_at: Set(now + self.token_ttl),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(token)
+    }
 }
 
 #[cfg(test)]

@@ -1,21 +1,21 @@
 //! Collections: a user's named groups of images. Every function takes the caller's id and
 //! treats another user's collection exactly like one that does not exist.
 
-use entity::{collection, image, video_prompt};
+use entity::collection;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
 use super::{
-    images,
+    ownership,
     pagination::{Page, PageRequest},
-    video_prompts,
+    removal::{Removal, Remover},
 };
 use crate::{
+    db::now,
     error::{AppError, AppResult, Missing},
-    state::AppState,
 };
 
 /// Longest collection name, in characters.
@@ -36,93 +36,54 @@ pub fn normalize_name(name: &str) -> AppResult<String> {
     Ok(name.to_owned())
 }
 
-#[tracing::instrument(skip_all, fields(user_id = %user_id))]
-pub async fn create(state: &AppState, user_id: Uuid, name: &str) -> AppResult<collection::Model> {
-    let name = normalize_name(name)?;
-    let created = collection::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        name: Set(name),
-        created_at: Set(super::now()),
+/// Creating, renaming and deleting collections.
+#[derive(Clone)]
+pub struct Collections {
+    db: DatabaseConnection,
+    remover: Remover,
+}
+
+impl Collections {
+    pub fn new(db: DatabaseConnection, remover: Remover) -> Self {
+        Self { db, remover }
     }
-    .insert(&state.db)
-    .await?;
-    Ok(created)
-}
 
-#[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %id))]
-pub async fn rename(
-    state: &AppState,
-    user_id: Uuid,
-    id: Uuid,
-    name: &str,
-) -> AppResult<collection::Model> {
-    let name = normalize_name(name)?;
-    let found = find_owned(&state.db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Collection))?;
-    let mut active = found.into_active_model();
-    active.name = Set(name);
-    Ok(active.update(&state.db).await?)
-}
+    #[tracing::instrument(skip_all, fields(user_id = %user_id))]
+    pub async fn create(&self, user_id: Uuid, name: &str) -> AppResult<collection::Model> {
+        let name = normalize_name(name)?;
+        let created = collection::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            user_id: Set(user_id),
+            name: Set(name),
+            created_at: Set(now()),
+        }
+        .insert(&self.db)
+        .await?;
+        Ok(created)
+    }
 
-/// Deletes a collection with its images (rows and bytes) and their prompts.
-#[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %id))]
-pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
-    find_owned(&state.db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Collection))?;
-    let in_collection = || {
-        sea_orm::sea_query::Query::select()
-            .column(image::Column::Id)
-            .from(image::Entity)
-            .and_where(image::Column::CollectionId.eq(id))
-            .to_owned()
-    };
-    // Generations in flight for its images stop now; they end CANCELLED for their subscribers.
-    let stopped = video_prompts::stop_for_deletion(
-        state,
-        sea_orm::Condition::all().add(video_prompt::Column::ImageId.in_subquery(in_collection())),
-    )
-    .await?;
-    let txn = state.db.begin().await?;
-    find_owned(&txn, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Collection))?;
-    let keys: Vec<String> = image::Entity::find()
-        .select_only()
-        .column(image::Column::StorageKey)
-        .filter(image::Column::CollectionId.eq(id))
-        .into_tuple()
-        .all(&txn)
-        .await?;
-    // Explicit rather than trusting ON DELETE CASCADE alone: SQLite enforces foreign keys only
-    // when the connection asks for it.
-    video_prompt::Entity::delete_many()
-        .filter(video_prompt::Column::ImageId.in_subquery(in_collection()))
-        .exec(&txn)
-        .await?;
-    image::Entity::delete_many()
-        .filter(image::Column::CollectionId.eq(id))
-        .exec(&txn)
-        .await?;
-    collection::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
-    video_prompts::announce_cancelled(state, stopped);
-    images::delete_bytes(state, keys).await;
-    Ok(())
-}
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %id))]
+    pub async fn rename(
+        &self,
+        user_id: Uuid,
+        id: Uuid,
+        name: &str,
+    ) -> AppResult<collection::Model> {
+        let name = normalize_name(name)?;
+        let found = ownership::collection(&self.db, user_id, id)
+            .await?
+            .ok_or(AppError::NotFound(Missing::Collection))?;
+        let mut active = found.into_active_model();
+        active.name = Set(name);
+        Ok(active.update(&self.db).await?)
+    }
 
-/// The caller's collection, or `None` (also for another user's).
-pub async fn find_owned(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    id: Uuid,
-) -> AppResult<Option<collection::Model>> {
-    Ok(collection::Entity::find_by_id(id)
-        .filter(collection::Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
+    /// Deletes a collection with its images (rows and bytes) and their prompts; generations in
+    /// flight for its images stop and end CANCELLED for their subscribers.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %id))]
+    pub async fn delete(&self, user_id: Uuid, id: Uuid) -> AppResult<()> {
+        self.remover.remove(user_id, Removal::Collection(id)).await
+    }
 }
 
 /// A page of the user's collections, newest first.

@@ -2,27 +2,27 @@
 //! collection's images page by page, and deleting them. Ownership runs image → collection →
 //! user; another user's image is treated exactly like a missing one.
 
-use std::{collections::HashMap, io::Read};
+use std::{collections::HashMap, io::Read, sync::Arc};
 
 use bytes::Bytes;
-use entity::{collection, image, video_prompt};
+use entity::image;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect,
-    RelationTrait, Set, SqlErr, TransactionTrait, sea_query::JoinType,
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set, SqlErr,
 };
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
-    collections,
+    ownership,
     pagination::{self, ChildOrder, Cursor, Page, PageRequest},
-    video_prompts,
+    removal::{Removal, Remover},
 };
 use crate::{
+    db::now,
     error::{AppError, AppResult, Missing},
-    images::probe,
-    state::AppState,
+    images::{ImageStore, probe},
 };
 
 /// An uploaded file as the transport hands it over: a client-given name and the spooled bytes.
@@ -34,67 +34,123 @@ pub struct NewUpload {
 /// Longest stored file name, in characters.
 const MAX_FILE_NAME_CHARS: usize = 255;
 
-/// Accepts an image into the caller's collection. A refused upload leaves nothing behind: the
-/// bytes are written only after every check passed, and removed again if the row cannot be.
-#[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %collection_id))]
-pub async fn upload(
-    state: &AppState,
-    user_id: Uuid,
-    collection_id: Uuid,
-    upload: NewUpload,
-) -> AppResult<image::Model> {
-    collections::find_owned(&state.db, user_id, collection_id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Collection))?;
-    // Held until the bytes are stored: bounds the files in memory at once.
-    let _permit = state
-        .upload_checks
-        .acquire()
-        .await
-        .map_err(|_| anyhow::anyhow!("the upload semaphore was closed"))?;
-    let (limit, max_pixels) = (state.settings.upload_limit, state.settings.max_image_pixels);
-    // Reading, hashing and walking up to 20 MiB is CPU and file work: the blocking pool's.
-    let checked = tokio::task::spawn_blocking(move || inspect(upload.file, limit, max_pixels))
-        .await
-        .map_err(|err| anyhow::anyhow!("the upload check panicked or was cancelled: {err}"))??;
+/// What an upload may be.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    /// Largest accepted file, in bytes.
+    pub max_bytes: usize,
+    /// Most pixels an accepted image may have.
+    pub max_pixels: u64,
+}
 
-    let id = Uuid::now_v7();
-    let key = storage_key(id);
-    let row = image::ActiveModel {
-        id: Set(id),
-        collection_id: Set(collection_id),
-        file_name: Set(clean_file_name(&upload.file_name)),
-        mime_type: Set(checked.image.kind.mime_type().to_owned()),
-        byte_size: Set(i64::try_from(checked.bytes.len()).unwrap_or(i64::MAX)),
-        width: Set(i32::try_from(checked.image.width).ok()),
-        height: Set(i32::try_from(checked.image.height).ok()),
-        sha256: Set(checked.sha256),
-        storage_key: Set(key.clone()),
-        created_at: Set(super::now()),
-    };
-    // A task of its own: if the client goes away mid-request, the request's future is dropped,
-    // and bytes written without their row (or a failed row without its clean-up) would stay.
-    let task = store_and_record(state.clone(), row, key, checked.bytes);
-    tokio::spawn(task.instrument(tracing::Span::current()))
-        .await
-        .map_err(|err| anyhow::anyhow!("storing an upload panicked: {err}"))?
+/// Accepting and deleting images.
+#[derive(Clone)]
+pub struct Images {
+    db: DatabaseConnection,
+    store: ImageStore,
+    /// Bounds the uploads checked at once: each holds its file (up to the upload limit) in
+    /// memory while it is probed, hashed and stored.
+    checks: Arc<Semaphore>,
+    limits: UploadLimits,
+    remover: Remover,
+}
+
+impl Images {
+    /// `concurrent_checks`: uploads checked at once.
+    pub fn new(
+        db: DatabaseConnection,
+        store: ImageStore,
+        limits: UploadLimits,
+        concurrent_checks: usize,
+        remover: Remover,
+    ) -> Self {
+        Self {
+            db,
+            store,
+            checks: Arc::new(Semaphore::new(concurrent_checks)),
+            limits,
+            remover,
+        }
+    }
+
+    /// Accepts an image into the caller's collection. A refused upload leaves nothing behind:
+    /// the bytes are written only after every check passed, and removed again if the row
+    /// cannot be.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, collection_id = %collection_id))]
+    pub async fn upload(
+        &self,
+        user_id: Uuid,
+        collection_id: Uuid,
+        upload: NewUpload,
+    ) -> AppResult<image::Model> {
+        ownership::collection(&self.db, user_id, collection_id)
+            .await?
+            .ok_or(AppError::NotFound(Missing::Collection))?;
+        // Held until the bytes are stored: bounds the files in memory at once.
+        let _permit = self
+            .checks
+            .acquire()
+            .await
+            .map_err(|_| anyhow::anyhow!("the upload semaphore was closed"))?;
+        let UploadLimits {
+            max_bytes,
+            max_pixels,
+        } = self.limits;
+        // Reading, hashing and walking up to 20 MiB is CPU and file work: the blocking pool's.
+        let checked =
+            tokio::task::spawn_blocking(move || inspect(upload.file, max_bytes, max_pixels))
+                .await
+                .map_err(|err| {
+                    anyhow::anyhow!("the upload check panicked or was cancelled: {err}")
+                })??;
+
+        let id = Uuid::now_v7();
+        let key = storage_key(id);
+        let row = image::ActiveModel {
+            id: Set(id),
+            collection_id: Set(collection_id),
+            file_name: Set(clean_file_name(&upload.file_name)),
+            mime_type: Set(checked.image.kind.mime_type().to_owned()),
+            byte_size: Set(i64::try_from(checked.bytes.len()).unwrap_or(i64::MAX)),
+            width: Set(i32::try_from(checked.image.width).ok()),
+            height: Set(i32::try_from(checked.image.height).ok()),
+            sha256: Set(checked.sha256),
+            storage_key: Set(key.clone()),
+            created_at: Set(now()),
+        };
+        // A task of its own: if the client goes away mid-request, the request's future is
+        // dropped, and bytes written without their row (or a failed row without its clean-up)
+        // would stay.
+        let task = store_and_record(self.db.clone(), self.store.clone(), row, key, checked.bytes);
+        tokio::spawn(task.instrument(tracing::Span::current()))
+            .await
+            .map_err(|err| anyhow::anyhow!("storing an upload panicked: {err}"))?
+    }
+
+    /// Deletes the caller's image: its prompts, its row, then its bytes; generations in flight
+    /// for it stop and end CANCELLED for their subscribers.
+    #[tracing::instrument(skip_all, fields(user_id = %user_id, image_id = %id))]
+    pub async fn delete(&self, user_id: Uuid, id: Uuid) -> AppResult<()> {
+        self.remover.remove(user_id, Removal::Image(id)).await
+    }
 }
 
 /// Writes the bytes, then the row; removes the bytes again when the row cannot be written.
 async fn store_and_record(
-    state: AppState,
+    db: DatabaseConnection,
+    store: ImageStore,
     row: image::ActiveModel,
     key: String,
     bytes: Bytes,
 ) -> AppResult<image::Model> {
-    state.images.put(&key, bytes).await?;
-    match row.insert(&state.db).await {
+    store.put(&key, bytes).await?;
+    match row.insert(&db).await {
         Ok(row) => {
             tracing::info!(image_id = %row.id, bytes = row.byte_size, mime = %row.mime_type, "image stored");
             Ok(row)
         }
         Err(err) => {
-            if let Err(cleanup) = state.images.delete(&key).await {
+            if let Err(cleanup) = store.delete(&key).await {
                 tracing::warn!(error = ?cleanup, key, "could not remove the bytes of a failed upload");
             }
             Err(collection_gone(err))
@@ -178,61 +234,6 @@ fn clean_file_name(name: &str) -> String {
     } else {
         cleaned.to_owned()
     }
-}
-
-/// Deletes the caller's image: its prompts, its row, then its bytes.
-#[tracing::instrument(skip_all, fields(user_id = %user_id, image_id = %id))]
-pub async fn delete(state: &AppState, user_id: Uuid, id: Uuid) -> AppResult<()> {
-    find_owned(&state.db, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Image))?;
-    // Generations in flight for it stop now; they end CANCELLED for their subscribers.
-    let stopped = video_prompts::stop_for_deletion(
-        state,
-        sea_orm::Condition::all().add(video_prompt::Column::ImageId.eq(id)),
-    )
-    .await?;
-    let txn = state.db.begin().await?;
-    let found = find_owned(&txn, user_id, id)
-        .await?
-        .ok_or(AppError::NotFound(Missing::Image))?;
-    video_prompt::Entity::delete_many()
-        .filter(video_prompt::Column::ImageId.eq(id))
-        .exec(&txn)
-        .await?;
-    image::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
-    video_prompts::announce_cancelled(state, stopped);
-    delete_bytes(state, vec![found.storage_key]).await;
-    Ok(())
-}
-
-/// Deletes the bytes of images whose rows are gone, in a task of its own so that a client
-/// going away cannot stop it half-way. Bytes go after the rows: a failure here leaves
-/// unreachable bytes (logged), never a row pointing at nothing.
-pub(crate) async fn delete_bytes(state: &AppState, keys: Vec<String>) {
-    let store = state.images.clone();
-    let task = async move {
-        for key in keys {
-            if let Err(err) = store.delete(&key).await {
-                tracing::warn!(error = ?err, key, "could not delete the bytes of a deleted image");
-            }
-        }
-    };
-    let _ = tokio::spawn(task.instrument(tracing::Span::current())).await;
-}
-
-/// The caller's image, or `None` (also for another user's).
-pub async fn find_owned(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    id: Uuid,
-) -> AppResult<Option<image::Model>> {
-    Ok(image::Entity::find_by_id(id)
-        .join(JoinType::InnerJoin, image::Relation::Collection.def())
-        .filter(collection::Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
 }
 
 /// Any image by id: for the signed image route, where the signature is the authorisation.

@@ -1,18 +1,28 @@
-//! Transport-free business logic. Services take the state (or a connection) and plain inputs,
-//! return `AppResult`, and know nothing of GraphQL or HTTP.
+//! Transport-free business logic. Each service is a small struct built once at start-up with
+//! the handles it uses (a database, a sealer, a store, the job and event handles) — never the
+//! whole application state — and does whole operations, effects included; resolvers only parse,
+//! authorise and map errors. Reads the DataLoaders batch are plain functions over a connection.
+//! Services return `AppResult` and know nothing of GraphQL or HTTP.
 
 pub mod accounts;
 pub mod collections;
 pub mod gemini_keys;
+pub mod generation;
 pub mod images;
 pub mod master_key_check;
 pub mod orphaned_bytes;
+pub mod ownership;
 pub mod pagination;
+pub mod removal;
 pub mod url_signing_key;
 pub mod video_prompts;
 
 use sea_orm::{DbErr, SqlErr};
 
+pub use self::{
+    accounts::Accounts, collections::Collections, gemini_keys::GeminiKeys, images::Images,
+    removal::Remover, video_prompts::VideoPrompts,
+};
 use crate::error::AppError;
 
 /// Turns a unique-constraint violation into the given user-facing error; anything else stays
@@ -22,11 +32,4 @@ pub(crate) fn on_unique_violation(err: DbErr, conflict: impl FnOnce() -> AppErro
         Some(SqlErr::UniqueConstraintViolation(_)) => conflict(),
         _ => AppError::from(err),
     }
-}
-
-/// The current time, truncated to microseconds: what both databases store, so a value read back
-/// equals the value written.
-pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
-    use chrono::SubsecRound;
-    chrono::Utc::now().trunc_subsecs(6)
 }

@@ -180,9 +180,9 @@ both_backends! {
                 upload_ok(&app, &token, &id, "tiny.png").await;
             }
             for (query, expected) in [(bench, 4), (round_trip, 5)] {
-                let before = app.state.statements.get();
+                let before = app.statements.get();
                 let body = app.gql(query, json!({}), Some(&token)).await;
-                let cost = app.state.statements.get() - before;
+                let cost = app.statements.get() - before;
                 assert!(body["errors"].is_null(), "{body}");
                 let collections = body["data"]["me"]["collections"]["nodes"].as_array().unwrap();
                 assert_eq!(collections.len(), 3 * round);

@@ -3,7 +3,7 @@
 use entity::profile;
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
-use videoprompt::{crypto::MasterKey, services::gemini_keys, startup::Application};
+use videoprompt::{crypto::MasterKey, startup::Application};
 
 use crate::{
     both_backends,
@@ -25,7 +25,7 @@ both_backends! {
         let sealed = row.gemini_api_key.clone().unwrap();
         assert!(!sealed.windows(8).any(|w| KEY.as_bytes().windows(8).any(|k| k == w)), "the stored bytes contain the key");
         // The server can open it again, trimmed, for the worker.
-        let opened = gemini_keys::load_key(&app.state, user_id).await.unwrap();
+        let opened = app.state.gemini_keys.load_key(user_id).await.unwrap();
         assert_eq!(secrecy::ExposeSecret::expose_secret(&opened), KEY);
 
         let me = app.gql("{ me { hasGeminiApiKey geminiApiKeyHint } }", json!({}), Some(&token)).await;
@@ -33,7 +33,7 @@ both_backends! {
 
         let cleared = app.gql("mutation { clearGeminiApiKey { hasGeminiApiKey geminiApiKeyHint } }", json!({}), Some(&token)).await;
         assert_eq!(cleared["data"]["clearGeminiApiKey"], json!({ "hasGeminiApiKey": false, "geminiApiKeyHint": null }));
-        let missing = gemini_keys::load_key(&app.state, user_id).await.unwrap_err();
+        let missing = app.state.gemini_keys.load_key(user_id).await.unwrap_err();
         assert_eq!(missing.code(), "GEMINI_API_KEY_MISSING");
     }
 
@@ -49,7 +49,7 @@ both_backends! {
         bob_row.gemini_api_key = Set(alice_row.gemini_api_key);
         bob_row.update(&app.db).await.unwrap();
 
-        let err = gemini_keys::load_key(&app.state, bob).await.unwrap_err();
+        let err = app.state.gemini_keys.load_key(bob).await.unwrap_err();
         assert_eq!(err.code(), "INTERNAL");
         assert!(!format!("{err:?}").contains(KEY));
     }

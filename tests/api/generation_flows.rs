@@ -441,9 +441,9 @@ async fn a_page_of_images_with_their_prompts_costs_a_fixed_number_of_statements(
             let body = start_raw(&app, &token, image).await;
             assert!(body["errors"].is_null(), "{body}");
         }
-        let before = app.state.statements.get();
+        let before = app.statements.get();
         let body = app.gql(query, json!({}), Some(&token)).await;
-        let cost = app.state.statements.get() - before;
+        let cost = app.statements.get() - before;
         assert!(body["errors"].is_null(), "{body}");
         let nodes = body["data"]["me"]["collections"]["nodes"][0]["images"]["nodes"]
             .as_array()

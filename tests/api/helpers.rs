@@ -12,8 +12,11 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 use videoprompt::{
+    cluster::Cluster,
     config::{LogFormat, ServeArgs},
     crypto::MasterKey,
+    db::StatementCounter,
+    jobs::Jobs,
     startup::Application,
     state::AppState,
 };
@@ -69,6 +72,12 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub state: AppState,
+    /// The handle on the app's generation workers.
+    pub jobs: Jobs,
+    /// Its link to the other instances (PostgreSQL only).
+    pub cluster: Option<Cluster>,
+    /// SQL statements it ran so far.
+    pub statements: StatementCounter,
     /// Kept alive for the app's lifetime: dropping it deletes the data dir.
     data_dir: Option<tempfile::TempDir>,
     pub args: ServeArgs,
@@ -152,6 +161,11 @@ impl TestApp {
             .expect("the application failed to start");
         let addr = app.local_addr();
         let state = app.state().clone();
+        let (jobs, cluster, statements) = (
+            app.jobs().clone(),
+            app.cluster().cloned(),
+            app.statements().clone(),
+        );
         let (shutdown, stopped) = oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             app.run_until_stopped(async {
@@ -167,6 +181,9 @@ impl TestApp {
                 .build()
                 .unwrap(),
             db: state.db.clone(),
+            jobs,
+            cluster,
+            statements,
             state,
             data_dir: Some(data_dir),
             args,

@@ -74,11 +74,7 @@ fn workers(n: usize) -> impl FnOnce(&mut ServeArgs) {
 
 /// Waits until the instance's listener has `LISTEN` in force.
 pub async fn until_listening(app: &TestApp) {
-    let cluster = app
-        .state
-        .cluster
-        .as_ref()
-        .expect("no cluster on PostgreSQL");
+    let cluster = app.cluster.as_ref().expect("no cluster on PostgreSQL");
     let mut state = cluster.listener_state();
     tokio::time::timeout(Duration::from_secs(30), state.wait_for(|s| s.listening))
         .await
@@ -200,8 +196,8 @@ async fn a_subscriber_sees_the_record_claimed_streamed_and_finished_by_the_other
         assert_eq!(read["data"]["videoPrompt"]["prompt"], prompt);
     }
     assert_eq!(generation_calls(&pair.stand_in).len(), 1);
-    assert_eq!(a.state.jobs.attempts_started(), 0);
-    assert_eq!(b.state.jobs.attempts_started(), 1);
+    assert_eq!(a.jobs.attempts_started(), 0);
+    assert_eq!(b.jobs.attempts_started(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -227,7 +223,7 @@ async fn after_its_listening_connection_is_killed_a_subscriber_still_gets_the_fi
 
     // Mid-generation, kill `a`'s listening backend, found by its application_name, and keep it
     // from reconnecting until `b` has finished: the COMPLETED notification is certainly missed.
-    let cluster = a.state.cluster.as_ref().unwrap();
+    let cluster = a.cluster.as_ref().unwrap();
     cluster.hold_reconnects(true);
     let killed =
         a.db.query_one_raw(Statement::from_sql_and_values(
@@ -327,10 +323,7 @@ async fn two_hundred_generations_over_two_instances_each_reach_gemini_exactly_on
         let sent = calls.iter().filter(|body| body.contains(&note(n))).count();
         assert_eq!(sent, 1, "{} was sent {sent} times", note(n));
     }
-    let (by_a, by_b) = (
-        a.state.jobs.attempts_started(),
-        b.state.jobs.attempts_started(),
-    );
+    let (by_a, by_b) = (a.jobs.attempts_started(), b.jobs.attempts_started());
     assert_eq!(by_a + by_b, JOBS as u64);
     assert!(
         by_a > 0 && by_b > 0,
@@ -354,7 +347,7 @@ async fn cancel_on_one_instance_aborts_the_gemini_call_running_on_the_other() {
     let id = started_id(a, &token, input(&image_id, "Sturm")).await;
     until_generation_calls(&pair.stand_in, 1).await;
     until(b, &token, &id, |r| r["status"] == "PROCESSING").await;
-    assert_eq!(b.state.jobs.running(), 1, "b runs the call");
+    assert_eq!(b.jobs.running(), 1, "b runs the call");
 
     let body = a
         .gql(
@@ -369,12 +362,12 @@ async fn cancel_on_one_instance_aborts_the_gemini_call_running_on_the_other() {
     );
 
     for _ in 0..1000 {
-        if b.state.jobs.running() == 0 && pair.stand_in.abandoned_streams() == 1 {
+        if b.jobs.running() == 0 && pair.stand_in.abandoned_streams() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(b.state.jobs.running(), 0, "b's attempt was not aborted");
+    assert_eq!(b.jobs.running(), 0, "b's attempt was not aborted");
     assert_eq!(
         pair.stand_in.abandoned_streams(),
         1,
@@ -433,7 +426,7 @@ async fn an_image_uploaded_through_one_instance_is_served_and_generated_by_the_o
     let id = started_id(b, &token, input(&image_id, "Sonne")).await;
     let done = until_finished(a, &token, &id).await;
     assert_eq!(done["status"], "COMPLETED", "{done}");
-    assert_eq!(b.state.jobs.attempts_started(), 1);
+    assert_eq!(b.jobs.attempts_started(), 1);
     let call = &generation_calls(&pair.stand_in)[0];
     let inline = call.json.as_ref().unwrap()["contents"][0]["parts"]
         .as_array()
@@ -544,10 +537,10 @@ async fn deleting_an_image_on_one_instance_ends_its_generation_cancelled_on_the_
     assert_eq!(last["status"], "CANCELLED", "{seen:?}");
     assert_eq!(last["prompt"], Value::Null);
     for _ in 0..1000 {
-        if b.state.jobs.running() == 0 {
+        if b.jobs.running() == 0 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert_eq!(b.state.jobs.running(), 0, "b's attempt was not aborted");
+    assert_eq!(b.jobs.running(), 0, "b's attempt was not aborted");
 }

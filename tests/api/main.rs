@@ -29,6 +29,7 @@ mod request_ids;
 mod runner_strands_nothing;
 mod schema_file;
 mod secrets_in_logs;
+mod service_effects;
 mod sessions;
 mod sign_in_throttle;
 mod startup_checks;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use videoprompt::{
     domain::styles::{CameraStyle, FilmEffect},
     jobs::queue::{self, Outcome},
-    services::{gemini_keys, video_prompts as prompts},
+    services::video_prompts as prompts,
 };
 
 use crate::{both_backends, helpers::TestApp, records::image_id};
@@ -23,16 +23,20 @@ fn ask(image_id: Uuid, key: Option<&str>) -> prompts::NewVideoPrompt {
 
 async fn with_key(app: &TestApp) -> (Uuid, Uuid) {
     let (user, image) = image_id(app).await;
-    gemini_keys::set_key(&app.state, user, "test-key-1234".to_owned().into())
+    app.state
+        .gemini_keys
+        .set_key(user, "test-key-1234".to_owned().into())
         .await
         .unwrap();
     (user, image)
 }
 
 both_backends! {
+    // No workers: a request wakes them, and the test claims records itself.
+    configure: |args| args.workers = 0;
     async fn a_request_is_recorded_pending_with_clean_inputs(app) {
         let (user, image) = with_key(&app).await;
-        let record = prompts::request(&app.state, user, ask(image, None)).await.unwrap();
+        let record = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();
         assert_eq!(record.status, VideoPromptStatus::Pending);
         assert_eq!(record.camera_style, "ORBIT");
         assert_eq!(record.film_effect, "GOLDEN_HOUR");
@@ -45,57 +49,57 @@ both_backends! {
         let (user, image) = image_id(&app).await;
         let mut long = ask(image, None);
         long.notes = Some("x".repeat(501));
-        let err = prompts::request(&app.state, user, long).await.unwrap_err();
+        let err = app.state.video_prompts.request(user, long).await.unwrap_err();
         assert_eq!(err.code(), "BAD_USER_INPUT");
 
-        let err = prompts::request(&app.state, user, ask(image, None)).await.unwrap_err();
+        let err = app.state.video_prompts.request(user, ask(image, None)).await.unwrap_err();
         assert_eq!(err.code(), "GEMINI_API_KEY_MISSING");
 
         let (stranger, _) = with_key(&app).await;
-        let err = prompts::request(&app.state, stranger, ask(image, None)).await.unwrap_err();
+        let err = app.state.video_prompts.request(stranger, ask(image, None)).await.unwrap_err();
         assert_eq!(err.code(), "NOT_FOUND", "another user's image must look missing");
-        let err = prompts::request(&app.state, stranger, ask(Uuid::now_v7(), None)).await.unwrap_err();
+        let err = app.state.video_prompts.request(stranger, ask(Uuid::now_v7(), None)).await.unwrap_err();
         assert_eq!(err.code(), "NOT_FOUND");
     }
 
     async fn an_idempotency_key_returns_the_same_record_or_a_conflict(app) {
         let (user, image) = with_key(&app).await;
-        let first = prompts::request(&app.state, user, ask(image, Some("k-1"))).await.unwrap();
-        let again = prompts::request(&app.state, user, ask(image, Some("k-1"))).await.unwrap();
+        let first = app.state.video_prompts.request(user, ask(image, Some("k-1"))).await.unwrap();
+        let again = app.state.video_prompts.request(user, ask(image, Some("k-1"))).await.unwrap();
         assert_eq!(first.id, again.id);
 
         let mut different = ask(image, Some("k-1"));
         different.film_effect = FilmEffect::Noir;
-        let err = prompts::request(&app.state, user, different).await.unwrap_err();
+        let err = app.state.video_prompts.request(user, different).await.unwrap_err();
         assert_eq!(err.code(), "CONFLICT");
 
         // Keys belong to their user: another user's same key makes their own record.
         let (other, other_image) = with_key(&app).await;
-        let theirs = prompts::request(&app.state, other, ask(other_image, Some("k-1"))).await.unwrap();
+        let theirs = app.state.video_prompts.request(other, ask(other_image, Some("k-1"))).await.unwrap();
         assert_ne!(theirs.id, first.id);
         assert!(prompts::find(&app.db, other, first.id).await.unwrap().is_none());
     }
 
     async fn cancel_and_retry_follow_the_settled_rules(app) {
         let (user, image) = with_key(&app).await;
-        let pending = prompts::request(&app.state, user, ask(image, None)).await.unwrap();
-        let cancelled = prompts::cancel(&app.state, user, pending.id).await.unwrap();
+        let pending = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();
+        let cancelled = app.state.video_prompts.cancel(user, pending.id).await.unwrap();
         assert_eq!(cancelled.status, VideoPromptStatus::Cancelled);
         assert!(cancelled.completed_at.is_some());
-        let unchanged = prompts::cancel(&app.state, user, pending.id).await.unwrap();
+        let unchanged = app.state.video_prompts.cancel(user, pending.id).await.unwrap();
         assert_eq!(unchanged, cancelled, "cancelling twice changes nothing");
 
-        let retried = prompts::retry(&app.state, user, pending.id).await.unwrap();
+        let retried = app.state.video_prompts.retry(user, pending.id).await.unwrap();
         assert_ne!(retried.id, pending.id);
         assert_eq!(retried.status, VideoPromptStatus::Pending);
         assert_eq!(retried.notes, pending.notes);
-        let err = prompts::retry(&app.state, user, retried.id).await.unwrap_err();
+        let err = app.state.video_prompts.retry(user, retried.id).await.unwrap_err();
         assert_eq!(err.code(), "CONFLICT", "a PENDING record cannot be retried");
 
         // A record a worker holds is cancelled too, and the worker's late result is dropped.
         let claimed = queue::claim(&app.db, "w", std::time::Duration::from_secs(30), 1).await.unwrap();
         assert_eq!(claimed[0].id, retried.id);
-        prompts::cancel(&app.state, user, retried.id).await.unwrap();
+        app.state.video_prompts.cancel(user, retried.id).await.unwrap();
         let late = queue::finish(&app.db, retried.id, "w", Outcome::Failed {
             code: "INTERNAL".into(),
             message: "late".into(),
@@ -104,7 +108,7 @@ both_backends! {
         .unwrap();
         assert!(late.is_none());
 
-        let done = prompts::request(&app.state, user, ask(image, None)).await.unwrap();
+        let done = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();
         queue::claim(&app.db, "w", std::time::Duration::from_secs(30), 1).await.unwrap();
         queue::finish(&app.db, done.id, "w", Outcome::Failed {
             code: "GEMINI_AUTH".into(),
@@ -113,12 +117,12 @@ both_backends! {
         .await
         .unwrap()
         .unwrap();
-        let err = prompts::cancel(&app.state, user, done.id).await.unwrap_err();
+        let err = app.state.video_prompts.cancel(user, done.id).await.unwrap_err();
         assert_eq!(err.code(), "CONFLICT", "a FAILED record cannot be cancelled");
-        assert!(prompts::retry(&app.state, user, done.id).await.is_ok());
+        assert!(app.state.video_prompts.retry(user, done.id).await.is_ok());
 
         let (stranger, _) = with_key(&app).await;
-        assert_eq!(prompts::cancel(&app.state, stranger, done.id).await.unwrap_err().code(), "NOT_FOUND");
-        assert_eq!(prompts::retry(&app.state, stranger, done.id).await.unwrap_err().code(), "NOT_FOUND");
+        assert_eq!(app.state.video_prompts.cancel(stranger, done.id).await.unwrap_err().code(), "NOT_FOUND");
+        assert_eq!(app.state.video_prompts.retry(stranger, done.id).await.unwrap_err().code(), "NOT_FOUND");
     }
 }

@@ -16,10 +16,13 @@ use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::EntityTrait;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
-use videoprompt::jobs::{
-    queue,
-    retry::RetryPolicy,
-    runner::{self, Attempt, Handler, Jobs, RunnerConfig},
+use videoprompt::{
+    events::EventHub,
+    jobs::{
+        Jobs, queue,
+        retry::RetryPolicy,
+        runner::{self, Attempt, Handler, RunnerConfig},
+    },
 };
 
 use crate::{
@@ -63,9 +66,9 @@ async fn run_until_finished(
     let runner = tokio::spawn(runner::run(
         app.db.clone(),
         config(),
-        Jobs::default(),
+        Jobs::local(),
         handler,
-        Arc::new(()),
+        EventHub::local(),
         shutdown.clone(),
     ));
     let mut record = None;

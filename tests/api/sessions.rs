@@ -323,7 +323,7 @@ async fn a_logout_missed_while_the_listener_was_down_closes_the_socket_after_rec
     let mut on_b = open_socket(&b, &token).await;
 
     // B's listening connection is killed and kept from reconnecting.
-    let cluster = b.state.cluster.as_ref().unwrap();
+    let cluster = b.cluster.as_ref().unwrap();
     cluster.hold_reconnects(true);
     let killed =
         b.db.query_one_raw(Statement::from_sql_and_values(

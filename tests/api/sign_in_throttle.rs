@@ -92,7 +92,7 @@ both_backends! {
             .map(|n| format!("l{n}: login(input: $input) {{ token }} "))
             .collect();
         let query = format!("mutation($input: CredentialsInput!) {{ {aliases} }}");
-        let hashes = app.state.passwords.runs();
+        let hashes = app.state.accounts.password_hashes();
         let body = post(&app, json!({ "query": query, "variables": credentials("anna@example.de", PASSWORD) }), None).await;
         assert!(body["data"]["l0"]["token"].is_string(), "the first one runs: {body}");
         let errors = body["errors"].as_array().expect("the others are refused");
@@ -102,34 +102,34 @@ both_backends! {
             assert_eq!(error["path"], json!([format!("l{}", n + 1)]), "{error}");
             assert!(error["message"].as_str().unwrap().contains("only one register or login"), "{error}");
         }
-        assert_eq!(app.state.passwords.runs() - hashes, 1, "one password hash for the request");
+        assert_eq!(app.state.accounts.password_hashes() - hashes, 1, "one password hash for the request");
 
         // Spread through fragments, or a register beside a login: the same.
         let fragments = "mutation($input: CredentialsInput!) { ...Twice }
             fragment Twice on Mutation { a: login(input: $input) { token } ...Again }
             fragment Again on Mutation { b: login(input: $input) { token } ... on Mutation { c: register(input: $input) { token } } }";
-        let hashes = app.state.passwords.runs();
+        let hashes = app.state.accounts.password_hashes();
         let body = post(&app, json!({ "query": fragments, "variables": credentials("anna@example.de", PASSWORD) }), None).await;
         assert!(body["data"]["a"]["token"].is_string(), "{body}");
         let codes: Vec<_> = body["errors"].as_array().unwrap().iter()
             .map(|e| (e["path"][0].as_str().unwrap().to_owned(), e["extensions"]["code"].as_str().unwrap().to_owned()))
             .collect();
         assert_eq!(codes, [("b".into(), "BAD_USER_INPUT".into()), ("c".into(), "BAD_USER_INPUT".into())], "{body}");
-        assert_eq!(app.state.passwords.runs() - hashes, 1);
+        assert_eq!(app.state.accounts.password_hashes() - hashes, 1);
     }
 
     async fn a_batch_signs_in_once(app) {
         app.register("ben@example.de").await;
         let login = json!({ "query": LOGIN, "variables": credentials("ben@example.de", PASSWORD) });
         let register = json!({ "query": REGISTER, "variables": credentials("new@example.de", PASSWORD) });
-        let hashes = app.state.passwords.runs();
+        let hashes = app.state.accounts.password_hashes();
         let body = post(&app, json!([login, login, register]), None).await;
         let answers = body.as_array().unwrap_or_else(|| panic!("a batch answer: {body}"));
         assert!(outcome(&answers[0]).is_ok(), "{body}");
         assert_eq!(outcome(&answers[1]), Err("BAD_USER_INPUT".into()), "{body}");
         assert_eq!(error_code(&answers[2]), Some("BAD_USER_INPUT"), "{body}");
         assert!(answers[2]["data"]["register"].is_null(), "{body}");
-        assert_eq!(app.state.passwords.runs() - hashes, 1);
+        assert_eq!(app.state.accounts.password_hashes() - hashes, 1);
         // Nothing was registered by the refused operation.
         assert_eq!(outcome(&login_from(&app, "new@example.de", PASSWORD, None).await), Err("UNAUTHENTICATED".into()));
     }
@@ -144,7 +144,7 @@ both_backends! {
             let body = login_from(&app, "clara@example.de", WRONG, Some(ADDRESS_A)).await;
             assert_eq!(outcome(&body), Err("UNAUTHENTICATED".into()), "{body}");
         }
-        let hashes = app.state.passwords.runs();
+        let hashes = app.state.accounts.password_hashes();
         let refused = login_from(&app, "clara@example.de", WRONG, Some(ADDRESS_A)).await;
         retry_after(&refused, WINDOW);
         assert!(refused["data"]["login"].is_null(), "{refused}");
@@ -154,7 +154,7 @@ both_backends! {
         // A client that writes its own header behind the proxy is still A (the right-most entry).
         let spoofed = login_from(&app, "clara@example.de", PASSWORD, Some(&format!("{ADDRESS_B}, {ADDRESS_A}"))).await;
         retry_after(&spoofed, WINDOW);
-        assert_eq!(app.state.passwords.runs(), hashes, "refused attempts hash nothing");
+        assert_eq!(app.state.accounts.password_hashes(), hashes, "refused attempts hash nothing");
 
         // The owner, from elsewhere, signs in.
         let owner = login_from(&app, "clara@example.de", PASSWORD, Some(ADDRESS_B)).await;
@@ -195,12 +195,12 @@ both_backends! {
             let body = post(&app, register(email), Some(ADDRESS_A)).await;
             assert!(body["data"]["register"]["token"].is_string(), "{body}");
         }
-        let hashes = app.state.passwords.runs();
+        let hashes = app.state.accounts.password_hashes();
         let refused = post(&app, register("r3@example.de"), Some(ADDRESS_A)).await;
         retry_after(&refused, WINDOW);
         // Refused before the e-mail is looked up: a taken one is not revealed either.
         retry_after(&post(&app, register("r1@example.de"), Some(ADDRESS_A)).await, WINDOW);
-        assert_eq!(app.state.passwords.runs(), hashes);
+        assert_eq!(app.state.accounts.password_hashes(), hashes);
         let elsewhere = post(&app, register("r3@example.de"), Some(ADDRESS_B)).await;
         assert!(elsewhere["data"]["register"]["token"].is_string(), "{elsewhere}");
     }

@@ -36,7 +36,7 @@ both_backends! {
             let row = <entity::image::Entity as sea_orm::EntityTrait>::find_by_id(id).one(&app.db).await.unwrap().unwrap();
             let expected: String = Sha256::digest(fixture(name)).iter().map(|b| format!("{b:02x}")).collect();
             assert_eq!(row.sha256, expected);
-            let stored = app.state.images.read(&row.storage_key).await.unwrap().unwrap();
+            let stored = app.state.store.read(&row.storage_key).await.unwrap().unwrap();
             assert_eq!(stored.as_ref(), fixture(name).as_slice());
         }
         assert_eq!(image_rows(&app).await, 4);

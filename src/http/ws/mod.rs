@@ -42,12 +42,11 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use self::operations::{Operations, Output};
-use super::GraphqlEndpoint;
+use super::{GraphqlEndpoint, caller};
 use crate::{
     auth::{Origin, Session, session_ends::SessionWatch, token::bearer_token},
     error::code,
     graphql::loaders,
-    services::accounts,
     state::AppState,
 };
 
@@ -418,9 +417,9 @@ impl Connection {
 
 /// The live session of `token`; `Err` when the lookup failed (logged).
 async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, ()> {
-    accounts::authenticate(state, token).await.map_err(|err| {
-        let _ = async_graphql::Error::from(err); // logs the cause
-    })
+    caller::look_up(&state.accounts, token)
+        .await
+        .map_err(|_| ())
 }
 
 /// Completes when the watched session ends; never without one.

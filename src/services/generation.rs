@@ -1,66 +1,51 @@
-//! The attempt itself: one record's image and choices sent to Gemini, its answer turned into an
-//! `Attempt` for the runner. Uses the streaming call, so the prompt can be shown as it grows.
+//! The attempt itself, the runner's `Handler`: one record's image and choices sent to Gemini,
+//! its answer turned into an `Attempt` for the runner. Uses the streaming call, so the prompt can be shown as it grows.
 //!
 //! Failures are sorted here: a missing key or a refused request is final; an error reading
 //! the database or the image store is worth another try (the runner counts it against the
 //! attempts, so a lasting fault still ends `FAILED`).
 
-use std::{
-    sync::Arc,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use entity::{image, video_prompt};
 use futures_util::StreamExt;
-use sea_orm::EntityTrait;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio_util::sync::CancellationToken;
 
-use super::runner::{Attempt, Handler};
+use super::gemini_keys::GeminiKeys;
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
     error::AppError,
     gemini::{GeminiClient, GenerationRequest, StreamEvent},
-    services::gemini_keys,
-    state::AppState,
+    images::ImageStore,
+    jobs::{
+        Progress,
+        runner::{Attempt, Handler},
+    },
 };
-
-/// Where an image's bytes come from (the object store, in the server).
-#[async_trait]
-pub trait ImageBytes: Send + Sync + 'static {
-    async fn load(&self, image: &image::Model) -> anyhow::Result<Bytes>;
-}
-
-/// Told of the prompt text while it is being written (at most every `PROGRESS_INTERVAL`).
-/// Awaited before the stream is read on, so updates of one record never overtake each other.
-#[async_trait]
-pub trait Progress: Send + Sync + 'static {
-    async fn prompt_so_far(&self, record: &video_prompt::Model, text: &str);
-}
-
-#[async_trait]
-impl ImageBytes for crate::images::ImageStore {
-    async fn load(&self, image: &image::Model) -> anyhow::Result<Bytes> {
-        self.read(&image.storage_key)
-            .await?
-            .ok_or_else(|| anyhow::anyhow!("the bytes of image {} are missing", image.id))
-    }
-}
-
-#[async_trait]
-impl Progress for () {
-    async fn prompt_so_far(&self, _: &video_prompt::Model, _: &str) {}
-}
 
 /// Shortest time between two progress updates of one record.
 pub const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
+/// Runs attempts through Gemini.
 pub struct GeminiHandler {
-    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub keys: GeminiKeys,
     pub client: GeminiClient,
-    pub images: Arc<dyn ImageBytes>,
-    pub progress: Arc<dyn Progress>,
+    pub store: ImageStore,
+    /// Where the prompt goes while it grows (at most every `PROGRESS_INTERVAL`).
+    pub progress: Progress,
+}
+
+impl GeminiHandler {
+    async fn image_bytes(&self, image: &image::Model) -> anyhow::Result<Bytes> {
+        self.store
+            .read(&image.storage_key)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("the bytes of image {} are missing", image.id))
+    }
 }
 
 fn failed(code: &str, message: impl Into<String>) -> Attempt {
@@ -81,7 +66,7 @@ fn retryable_internal(message: impl Into<String>) -> Attempt {
 #[async_trait]
 impl Handler for GeminiHandler {
     async fn run(&self, job: &video_prompt::Model, cancel: CancellationToken) -> Attempt {
-        let key = match gemini_keys::load_key(&self.state, job.user_id).await {
+        let key = match self.keys.load_key(job.user_id).await {
             Ok(key) => key,
             Err(AppError::GeminiApiKeyMissing) => {
                 return failed(
@@ -100,10 +85,7 @@ impl Handler for GeminiHandler {
         ) else {
             return failed("INTERNAL", "The record holds an unknown style or effect.");
         };
-        let image = match image::Entity::find_by_id(job.image_id)
-            .one(&self.state.db)
-            .await
-        {
+        let image = match image::Entity::find_by_id(job.image_id).one(&self.db).await {
             Ok(Some(image)) => image,
             Ok(None) => return failed("INTERNAL", "The image no longer exists."),
             Err(err) => {
@@ -111,7 +93,7 @@ impl Handler for GeminiHandler {
                 return retryable_internal("The image could not be read.");
             }
         };
-        let bytes = match self.images.load(&image).await {
+        let bytes = match self.image_bytes(&image).await {
             Ok(bytes) => bytes,
             Err(err) => {
                 tracing::error!(id = %job.id, error = ?err, "loading the image bytes failed");

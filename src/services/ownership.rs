@@ -1,0 +1,61 @@
+//! Who owns what: the one place that decides whether a collection or an image is the caller's.
+//! Ownership runs image → collection → user; another user's record is answered exactly like a
+//! missing one (`None`), so a caller learns nothing of other users' ids.
+
+use std::collections::HashSet;
+
+use entity::{collection, image};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait,
+    sea_query::JoinType,
+};
+use uuid::Uuid;
+
+use crate::error::AppResult;
+
+/// The caller's collection, or `None` (also for another user's).
+pub async fn collection(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<collection::Model>> {
+    Ok(collection::Entity::find_by_id(id)
+        .filter(collection::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// The caller's image, or `None` (also for another user's).
+pub async fn image(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<image::Model>> {
+    Ok(image::Entity::find_by_id(id)
+        .join(JoinType::InnerJoin, image::Relation::Collection.def())
+        .filter(collection::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// Those of `keys` (user id, image id) whose image is that user's, in one statement: how a
+/// burst of subscriptions by image checks ownership.
+pub async fn owned_images(
+    db: &impl ConnectionTrait,
+    keys: &[(Uuid, Uuid)],
+) -> AppResult<HashSet<(Uuid, Uuid)>> {
+    let owned: Vec<(Uuid, Uuid)> = image::Entity::find()
+        .select_only()
+        .column(collection::Column::UserId)
+        .column(image::Column::Id)
+        .join(JoinType::InnerJoin, image::Relation::Collection.def())
+        .filter(image::Column::Id.is_in(keys.iter().map(|(_, image_id)| *image_id)))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let wanted: HashSet<_> = keys.iter().copied().collect();
+    Ok(owned
+        .into_iter()
+        .filter(|key| wanted.contains(key))
+        .collect())
+}

@@ -1,0 +1,124 @@
+//! Reading video prompt records: one by id, pages per image (for the DataLoaders), and what a
+//! live view starts from. Every read that takes a user answers another user's record like a
+//! missing one.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use crate::{
+    error::AppResult,
+    services::{
+        ownership,
+        pagination::{self, ChildOrder, Cursor, Page, PageRequest},
+    },
+};
+
+/// The caller's record, or `None` when it does not exist or is someone else's.
+pub async fn find(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> AppResult<Option<video_prompt::Model>> {
+    Ok(video_prompt::Entity::find_by_id(id)
+        .filter(video_prompt::Column::UserId.eq(user_id))
+        .one(db)
+        .await?)
+}
+
+/// One page of prompts for each of several images, newest first, in one statement.
+pub async fn pages_by_image(
+    db: &impl ConnectionTrait,
+    image_ids: &[Uuid],
+    page: PageRequest,
+) -> AppResult<HashMap<Uuid, Page<video_prompt::Model>>> {
+    const ORDER: ChildOrder<video_prompt::Entity> = ChildOrder {
+        parent: video_prompt::Column::ImageId,
+        created_at: video_prompt::Column::CreatedAt,
+        id: video_prompt::Column::Id,
+        parent_of: |prompt| prompt.image_id,
+        cursor_of: |prompt| Cursor {
+            created_at: prompt.created_at,
+            id: prompt.id,
+        },
+    };
+    pagination::pages_by_parent(db, &ORDER, image_ids, page).await
+}
+
+/// An image's records a live view must show: those not finished yet, and those changed since
+/// `since` (a subscriber catching up after it fell behind). Oldest first.
+pub async fn live_for_image(
+    db: &impl ConnectionTrait,
+    image_id: Uuid,
+    since: DateTime<Utc>,
+) -> AppResult<Vec<video_prompt::Model>> {
+    Ok(video_prompt::Entity::find()
+        .filter(video_prompt::Column::ImageId.eq(image_id))
+        .filter(
+            Condition::any()
+                .add(
+                    video_prompt::Column::Status
+                        .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
+                )
+                .add(video_prompt::Column::UpdatedAt.gte(since)),
+        )
+        .order_by_asc(video_prompt::Column::CreatedAt)
+        .order_by_asc(video_prompt::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// The caller's records among `keys` (user id, record id), in one statement: what a burst of
+/// subscriptions by id starts from. Absent keys are missing or someone else's.
+pub async fn find_many(
+    db: &impl ConnectionTrait,
+    keys: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<(Uuid, Uuid), video_prompt::Model>> {
+    let rows = video_prompt::Entity::find()
+        .filter(video_prompt::Column::Id.is_in(keys.iter().map(|(_, id)| *id)))
+        .all(db)
+        .await?;
+    let wanted: HashSet<_> = keys.iter().copied().collect();
+    Ok(rows
+        .into_iter()
+        .map(|row| ((row.user_id, row.id), row))
+        .filter(|(key, _)| wanted.contains(key))
+        .collect())
+}
+
+/// For each of `keys` (user id, image id) whose image is that user's: its records that are not
+/// finished yet, oldest first. Two statements for any number of keys: what a burst of
+/// subscriptions by image starts from. Absent keys are missing or someone else's images.
+pub async fn unfinished_for_owned_images(
+    db: &impl ConnectionTrait,
+    keys: &[(Uuid, Uuid)],
+) -> AppResult<HashMap<(Uuid, Uuid), Vec<video_prompt::Model>>> {
+    let mut found: HashMap<(Uuid, Uuid), Vec<video_prompt::Model>> =
+        ownership::owned_images(db, keys)
+            .await?
+            .into_iter()
+            .map(|key| (key, Vec::new()))
+            .collect();
+    if found.is_empty() {
+        return Ok(found);
+    }
+    let records = video_prompt::Entity::find()
+        .filter(video_prompt::Column::ImageId.is_in(found.keys().map(|(_, image_id)| *image_id)))
+        .filter(
+            video_prompt::Column::Status
+                .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
+        )
+        .order_by_asc(video_prompt::Column::CreatedAt)
+        .order_by_asc(video_prompt::Column::Id)
+        .all(db)
+        .await?;
+    for record in records {
+        if let Some(list) = found.get_mut(&(record.user_id, record.image_id)) {
+            list.push(record);
+        }
+    }
+    Ok(found)
+}
