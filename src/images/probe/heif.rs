@@ -5,9 +5,9 @@
 //! largest `ispe` box instead would be wrong: a grid image's tiles each have their own, and a
 //! thumbnail or depth map may be larger than the picture.
 
-use super::probe::{ProbeError, be_u16, be_u32};
+use super::{Check, ProbeError, be_u16, be_u32};
 
-pub enum Brand {
+pub(super) enum Brand {
     Heic,
     Heif,
     Avif,
@@ -15,7 +15,7 @@ pub enum Brand {
 }
 
 /// The brand, from the `ftyp` box's major and compatible brands.
-pub fn brand_kind(bytes: &[u8]) -> Brand {
+pub(super) fn brand_kind(bytes: &[u8]) -> Brand {
     let Some(size) = be_u32(bytes, 0) else {
         return Brand::Other;
     };
@@ -99,12 +99,9 @@ fn children(bytes: &[u8], start: usize, end: usize) -> Result<Vec<BoxHeader<'_>>
 
 const MALFORMED_META: ProbeError = ProbeError::Malformed("the HEIF item information is incomplete");
 
-/// The primary item's width and height. `early_check` runs as soon as they are known, before
-/// the item locations are checked.
-pub fn primary_size(
-    bytes: &[u8],
-    early_check: impl Fn(u32, u32) -> Result<(), ProbeError>,
-) -> Result<(u32, u32), ProbeError> {
+/// The primary item's width and height. `check` runs as soon as they are known, before the
+/// item locations are checked.
+pub(super) fn measure(bytes: &[u8], check: Check<'_>) -> Result<(u32, u32), ProbeError> {
     let top = children(bytes, 0, bytes.len())?;
     let meta = top
         .iter()
@@ -146,7 +143,7 @@ pub fn primary_size(
     }
     let (width, height) =
         size.ok_or(ProbeError::Malformed("the primary HEIF image has no size"))?;
-    early_check(width, height)?;
+    check(width, height)?;
 
     let iloc = &meta_boxes[find(&meta_boxes, b"iloc").ok_or(MALFORMED_META)?];
     check_item_locations(bytes, iloc, meta_boxes.iter().find(|b| b.kind == b"idat"))?;
@@ -310,17 +307,14 @@ mod tests {
     fn the_primary_items_size_wins_over_a_larger_tile() {
         let file = grid_heif(16, 16);
         assert!(matches!(brand_kind(&file), Brand::Heic));
-        assert_eq!(primary_size(&file, |_, _| Ok(())), Ok((1200, 800)));
+        assert_eq!(measure(&file, &|_, _| Ok(())), Ok((1200, 800)));
     }
 
     #[test]
     fn item_data_beyond_the_end_of_the_file_is_truncation() {
         // The extent claims 64 bytes, the mdat holds 16 (and ends the file).
         let file = grid_heif(64, 16);
-        assert_eq!(
-            primary_size(&file, |_, _| Ok(())),
-            Err(ProbeError::Truncated)
-        );
+        assert_eq!(measure(&file, &|_, _| Ok(())), Err(ProbeError::Truncated));
     }
 
     #[test]
@@ -332,7 +326,7 @@ mod tests {
             limit: 1,
         };
         assert_eq!(
-            primary_size(&file, |_, _| Err(refused.clone())),
+            measure(&file, &|_, _| Err(refused.clone())),
             Err(refused.clone())
         );
     }

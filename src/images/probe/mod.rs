@@ -1,12 +1,19 @@
 //! What an uploaded file really is: its type from the magic bytes (never the client's claim),
 //! its width and height from the header, and a structural walk that refuses files cut short.
 //!
+//! This file holds what every format shares: the one type sniffer ([`sniff`]), the result and
+//! error types, the pixel limit, and the dispatch to one module per format (`png`, `jpeg`,
+//! `webp`, `heif`), each of which knows its own header and structure.
+//!
 //! Nothing here decodes pixels. The pixel limit is checked as soon as the header names the
 //! size, so a decompression bomb (a tiny file claiming 100000 × 100000 pixels) is refused before
 //! anything downstream (Gemini, a browser) would try to decode it. Every read is bounds-checked:
 //! hostile input yields an error, never a panic.
 
-use super::heif;
+mod heif;
+mod jpeg;
+mod png;
+mod webp;
 
 /// The image types Gemini accepts, and so the only ones an upload may have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,7 +97,8 @@ impl ProbeError {
 
 /// Identifies and checks an image held in memory.
 pub fn probe(bytes: &[u8], max_pixels: u64) -> Result<ProbedImage, ProbeError> {
-    let check = |kind: ImageKind, width: u32, height: u32| -> Result<ProbedImage, ProbeError> {
+    // Each format calls this as soon as its header names the size, before walking on.
+    let check = |width: u32, height: u32| -> Result<(), ProbeError> {
         if width == 0 || height == 0 {
             return Err(ProbeError::Malformed("the header names a size of zero"));
         }
@@ -101,37 +109,38 @@ pub fn probe(bytes: &[u8], max_pixels: u64) -> Result<ProbedImage, ProbeError> {
                 limit: max_pixels,
             });
         }
-        Ok(ProbedImage {
-            kind,
-            width,
-            height,
-        })
+        Ok(())
     };
-    match sniff(bytes) {
-        Some(ImageKind::Png) => png(bytes, &check),
-        Some(ImageKind::Jpeg) => jpeg(bytes, &check),
-        Some(ImageKind::WebP) => webp(bytes, &check),
-        Some(kind @ (ImageKind::Heic | ImageKind::Heif)) => {
-            let (width, height) = heif::primary_size(bytes, |w, h| check(kind, w, h).map(|_| ()))?;
-            check(kind, width, height)
-        }
-        None if is_isobmff(bytes) => Err(ProbeError::Unsupported(Some(
-            match heif::brand_kind(bytes) {
+    let Some(kind) = sniff(bytes) else {
+        return Err(ProbeError::Unsupported(if is_isobmff(bytes) {
+            Some(match heif::brand_kind(bytes) {
                 heif::Brand::Avif => "an AVIF image",
                 _ => "a video or other media file",
-            },
-        ))),
-        None => Err(ProbeError::Unsupported(recognise_other(bytes))),
-    }
+            })
+        } else {
+            recognise_other(bytes)
+        }));
+    };
+    let (width, height) = match kind {
+        ImageKind::Png => png::measure(bytes, &check)?,
+        ImageKind::Jpeg => jpeg::measure(bytes, &check)?,
+        ImageKind::WebP => webp::measure(bytes, &check)?,
+        ImageKind::Heic | ImageKind::Heif => heif::measure(bytes, &check)?,
+    };
+    Ok(ProbedImage {
+        kind,
+        width,
+        height,
+    })
 }
 
 /// The accepted type the magic bytes name, without looking further (HEIF by its `ftyp` brands,
 /// major and compatible). The one sniffer: the upload path probes what it names, and the
 /// Gemini stand-in refuses what it does not name, so both agree on every file.
 pub fn sniff(bytes: &[u8]) -> Option<ImageKind> {
-    if bytes.starts_with(PNG_SIGNATURE) {
+    if bytes.starts_with(png::SIGNATURE) {
         Some(ImageKind::Png)
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+    } else if bytes.starts_with(jpeg::SIGNATURE) {
         Some(ImageKind::Jpeg)
     } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
         Some(ImageKind::WebP)
@@ -151,193 +160,32 @@ fn is_isobmff(bytes: &[u8]) -> bool {
     bytes.get(4..8) == Some(b"ftyp")
 }
 
-const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+/// The pixel check a format runs on the size its header names (zero, pixel limit).
+type Check<'a> = &'a dyn Fn(u32, u32) -> Result<(), ProbeError>;
 
-/// Checks a size the header named (zero, pixel limit) and makes the result.
-type Check<'a> = &'a dyn Fn(ImageKind, u32, u32) -> Result<ProbedImage, ProbeError>;
+// Bounds-checked readers for the format modules: `None` past the end, never a panic.
 
-pub(super) fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(bytes.get(at..at + 2)?.try_into().ok()?))
+fn be_u16(bytes: &[u8], at: usize) -> Option<u16> {
+    Some(u16::from_be_bytes(
+        bytes.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
-pub(super) fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+fn be_u32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn le_u32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        bytes.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn le_u24(bytes: &[u8], at: usize) -> Option<u32> {
-    let b = bytes.get(at..at + 3)?;
+    let b = bytes.get(at..at.checked_add(3)?)?;
     Some(u32::from(b[0]) | u32::from(b[1]) << 8 | u32::from(b[2]) << 16)
-}
-
-/// PNG: the IHDR chunk first (size), then every chunk whole, up to IEND.
-fn png(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
-    let ihdr = bytes.get(8..8 + 8 + 13).ok_or(ProbeError::Truncated)?;
-    if be_u32(ihdr, 0) != Some(13) || &ihdr[4..8] != b"IHDR" {
-        return Err(ProbeError::Malformed(
-            "the PNG does not start with its header chunk",
-        ));
-    }
-    let (width, height) = (be_u32(ihdr, 8).unwrap_or(0), be_u32(ihdr, 12).unwrap_or(0));
-    // The size is checked before reading on: a bomb is refused on its header alone.
-    let image = check(ImageKind::Png, width, height)?;
-    let mut at = 8usize;
-    let mut seen_data = false;
-    loop {
-        let length = be_u32(bytes, at).ok_or(ProbeError::Truncated)? as usize;
-        let kind = bytes.get(at + 4..at + 8).ok_or(ProbeError::Truncated)?;
-        if length > 0x7FFF_FFFF {
-            return Err(ProbeError::Malformed("a PNG chunk is too long"));
-        }
-        let end = at + 12 + length; // length, type, data, CRC
-        if end > bytes.len() {
-            return Err(ProbeError::Truncated);
-        }
-        match kind {
-            b"IDAT" => seen_data = true,
-            b"IEND" if seen_data => return Ok(image),
-            b"IEND" => return Err(ProbeError::Malformed("the PNG has no image data")),
-            _ => {}
-        }
-        at = end;
-    }
-}
-
-/// JPEG: segments up to a frame header (size), then the scans, up to the EOI marker.
-fn jpeg(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
-    let mut image = None;
-    let mut at = 2usize;
-    loop {
-        // A marker: 0xFF (possibly repeated as fill), then its code.
-        if *bytes.get(at).ok_or(ProbeError::Truncated)? != 0xFF {
-            return Err(ProbeError::Malformed(
-                "a JPEG segment does not start with a marker",
-            ));
-        }
-        while bytes.get(at) == Some(&0xFF) {
-            at += 1;
-        }
-        let marker = *bytes.get(at).ok_or(ProbeError::Truncated)?;
-        at += 1;
-        match marker {
-            0xD9 => {
-                return image.ok_or(ProbeError::Malformed("the JPEG has no frame header"));
-            }
-            0x01 | 0xD0..=0xD7 => continue, // standalone markers carry no length
-            _ => {}
-        }
-        let length = be_u16(bytes, at).ok_or(ProbeError::Truncated)? as usize;
-        if length < 2 {
-            return Err(ProbeError::Malformed("a JPEG segment has a bad length"));
-        }
-        let end = at + length;
-        if end > bytes.len() {
-            return Err(ProbeError::Truncated);
-        }
-        let is_frame_header =
-            matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC);
-        if is_frame_header && image.is_none() {
-            let height = be_u16(bytes, at + 3).ok_or(ProbeError::Truncated)?;
-            let width = be_u16(bytes, at + 5).ok_or(ProbeError::Truncated)?;
-            image = Some(check(ImageKind::Jpeg, width.into(), height.into())?);
-        }
-        at = end;
-        if marker == 0xDA {
-            if image.is_none() {
-                return Err(ProbeError::Malformed(
-                    "the JPEG scan comes before its frame header",
-                ));
-            }
-            // Entropy-coded data: runs until a marker other than stuffing (FF 00) or a restart.
-            loop {
-                let next = memchr_ff(bytes, at).ok_or(ProbeError::Truncated)?;
-                match bytes.get(next + 1) {
-                    None => return Err(ProbeError::Truncated),
-                    Some(0x00 | 0xD0..=0xD7 | 0xFF) => at = next + 1,
-                    Some(_) => {
-                        at = next;
-                        break;
-                    }
-                }
-            }
-        }
-    }
-}
-
-fn memchr_ff(bytes: &[u8], from: usize) -> Option<usize> {
-    bytes
-        .get(from..)?
-        .iter()
-        .position(|&b| b == 0xFF)
-        .map(|i| from + i)
-}
-
-/// WebP: a RIFF container whose chunks must all be there; size from VP8, VP8L or VP8X.
-fn webp(bytes: &[u8], check: Check<'_>) -> Result<ProbedImage, ProbeError> {
-    let total = le_u32(bytes, 4).ok_or(ProbeError::Truncated)? as usize + 8;
-    if total > bytes.len() {
-        return Err(ProbeError::Truncated);
-    }
-    let bytes = &bytes[..total];
-    let mut at = 12usize;
-    let mut image = None;
-    let mut seen_frame = false;
-    while at < total {
-        let fourcc = bytes.get(at..at + 4).ok_or(ProbeError::Truncated)?;
-        let size = le_u32(bytes, at + 4).ok_or(ProbeError::Truncated)? as usize;
-        let data = bytes
-            .get(at + 8..at + 8 + size)
-            .ok_or(ProbeError::Truncated)?;
-        let size_of = |w: Option<u32>, h: Option<u32>| match (w, h) {
-            (Some(w), Some(h)) => Ok((w, h)),
-            _ => Err(ProbeError::Malformed("a WebP header is too short")),
-        };
-        let first = at == 12;
-        match fourcc {
-            b"VP8X" if first => {
-                let (w, h) = size_of(le_u24(data, 4), le_u24(data, 7))?;
-                image = Some(check(ImageKind::WebP, w + 1, h + 1)?);
-            }
-            b"VP8 " => {
-                if data.get(3..6) != Some(&[0x9D, 0x01, 0x2A]) {
-                    return Err(ProbeError::Malformed("the WebP frame has no start code"));
-                }
-                let w = be_u16(data, 6).map(|v| u32::from(v.swap_bytes() & 0x3FFF));
-                let h = be_u16(data, 8).map(|v| u32::from(v.swap_bytes() & 0x3FFF));
-                let (w, h) = size_of(w, h)?;
-                if first {
-                    image = Some(check(ImageKind::WebP, w, h)?);
-                }
-                seen_frame = true;
-            }
-            b"VP8L" => {
-                if data.first() != Some(&0x2F) {
-                    return Err(ProbeError::Malformed("the lossless WebP has no signature"));
-                }
-                let bits =
-                    le_u32(data, 1).ok_or(ProbeError::Malformed("a WebP header is too short"))?;
-                if first {
-                    image = Some(check(
-                        ImageKind::WebP,
-                        (bits & 0x3FFF) + 1,
-                        ((bits >> 14) & 0x3FFF) + 1,
-                    )?);
-                }
-                seen_frame = true;
-            }
-            b"ANMF" => seen_frame = true,
-            _ if first => return Err(ProbeError::Malformed("the WebP has no image header")),
-            _ => {}
-        }
-        at += 8 + size + (size & 1); // chunks are padded to an even length
-    }
-    match image {
-        Some(image) if seen_frame => Ok(image),
-        _ => Err(ProbeError::Truncated),
-    }
 }
 
 /// Names a few common types we refuse, for a clearer message.
@@ -372,8 +220,8 @@ mod tests {
     fn garbage_and_short_inputs_never_panic() {
         for len in 0..64 {
             for prefix in [
-                PNG_SIGNATURE,
-                &[0xFF, 0xD8, 0xFF],
+                png::SIGNATURE,
+                jpeg::SIGNATURE,
                 b"RIFF\x10\0\0\0WEBP",
                 b"\0\0\0\x18ftypheic",
             ] {
@@ -387,35 +235,11 @@ mod tests {
     }
 
     #[test]
-    fn a_minimal_png_is_measured_and_its_end_is_required() {
-        let mut png = PNG_SIGNATURE.to_vec();
-        let chunk = |png: &mut Vec<u8>, kind: &[u8], data: &[u8]| {
-            png.extend((data.len() as u32).to_be_bytes());
-            png.extend(kind);
-            png.extend(data);
-            png.extend([0, 0, 0, 0]);
-        };
-        let mut ihdr = Vec::new();
-        ihdr.extend(3u32.to_be_bytes());
-        ihdr.extend(2u32.to_be_bytes());
-        ihdr.extend([8, 2, 0, 0, 0]);
-        chunk(&mut png, b"IHDR", &ihdr);
-        chunk(&mut png, b"IDAT", &[1, 2, 3]);
-        let without_end = png.clone();
-        chunk(&mut png, b"IEND", &[]);
-        assert_eq!(
-            probe(&png, LIMIT),
-            Ok(ProbedImage {
-                kind: ImageKind::Png,
-                width: 3,
-                height: 2
-            })
-        );
-        assert_eq!(probe(&without_end, LIMIT), Err(ProbeError::Truncated));
-        assert!(matches!(
-            probe(&png, 5),
-            Err(ProbeError::TooManyPixels { .. })
-        ));
+    fn readers_past_the_end_are_none() {
+        assert_eq!(be_u16(&[1], 0), None);
+        assert_eq!(be_u32(&[1, 2, 3, 4], 1), None);
+        assert_eq!(le_u32(&[1, 2, 3, 4], usize::MAX), None);
+        assert_eq!(le_u24(&[1, 2, 3], 0), Some(0x03_02_01));
     }
 }
 
