@@ -3,13 +3,20 @@
 //!
 //! This file holds what every format shares: the one type sniffer ([`sniff`]), the result and
 //! error types, the pixel limit, and the dispatch to one module per format (`png`, `jpeg`,
-//! `webp`, `heif`), each of which knows its own header and structure.
+//! `webp`, `heif`), each of which knows its own header and structure (`exif` reads a JPEG's
+//! orientation).
+//!
+//! The size reported is the one the picture is shown at, as a browser draws it: a JPEG's EXIF
+//! orientation and a HEIF's `irot`/`clap` are applied, so a 640 × 428 picture stored turned by
+//! 90° is 428 × 640. PNG and WebP are reported as coded: their EXIF orientation is not read
+//! (not every browser applies it).
 //!
 //! Nothing here decodes pixels. The pixel limit is checked as soon as the header names the
 //! size, so a decompression bomb (a tiny file claiming 100000 × 100000 pixels) is refused before
 //! anything downstream (Gemini, a browser) would try to decode it. Every read is bounds-checked:
 //! hostile input yields an error, never a panic.
 
+mod exif;
 mod heif;
 mod jpeg;
 mod png;
@@ -47,7 +54,8 @@ impl ImageKind {
 /// The accepted types, as the error messages name them.
 pub const ACCEPTED_TYPES: &str = "PNG, JPEG, WebP or HEIC/HEIF";
 
-/// A file that passed: its type and its size in pixels.
+/// A file that passed: its type and its size in pixels as shown (the pixel limit was checked on
+/// the coded size, which is what a decoder allocates).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbedImage {
     pub kind: ImageKind,
@@ -274,6 +282,25 @@ mod fixture_tests {
                 "{name}"
             );
         }
+        // Stored turned (see make_oriented.py there): the size is the one shown.
+        for (name, kind, width, height) in [
+            ("landscape-exif6.jpg", ImageKind::Jpeg, 428, 640),
+            ("landscape-exif3.jpg", ImageKind::Jpeg, 640, 428),
+            ("landscape-irot90.heic", ImageKind::Heic, 428, 640),
+        ] {
+            let bytes = fixture(name);
+            assert_eq!(
+                probe(&bytes, limit),
+                Ok(ProbedImage {
+                    kind,
+                    width,
+                    height
+                }),
+                "{name}"
+            );
+            // The Gemini stand-in's sniffer (this one) names them too.
+            assert_eq!(sniff(&bytes), Some(kind), "{name}");
+        }
         assert_eq!(
             probe(&fixture("tiny.png"), limit),
             Ok(ProbedImage {
@@ -315,6 +342,8 @@ mod fixture_tests {
             "landscape.jpg",
             "landscape.webp",
             "landscape.heic",
+            "landscape-exif6.jpg",
+            "landscape-irot90.heic",
         ] {
             let bytes = fixture(name);
             for cut in (0..bytes.len()).step_by(7) {
@@ -341,6 +370,8 @@ mod fixture_tests {
             "landscape.jpg",
             "landscape.webp",
             "landscape.heic",
+            "landscape-exif6.jpg",
+            "landscape-irot90.heic",
         ] {
             let original = fixture(name);
             for _ in 0..2000 {
