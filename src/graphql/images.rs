@@ -55,12 +55,14 @@ impl Image {
         i32::try_from(self.0.byte_size).unwrap_or(i32::MAX)
     }
 
-    /// Width in pixels (for HEIF, the primary image's).
+    /// Width in pixels as the picture is shown, which is how a browser draws it: after a JPEG's
+    /// EXIF orientation and a HEIF's rotation and crop (for HEIF, the primary image's). A
+    /// 640 × 428 picture stored turned by 90° has width 428 and height 640.
     async fn width(&self) -> Option<i32> {
         self.0.width
     }
 
-    /// Height in pixels.
+    /// Height in pixels as the picture is shown (turned and cropped like `width`).
     async fn height(&self) -> Option<i32> {
         self.0.height
     }

@@ -1,7 +1,6 @@
-//! Images as files: what an upload really is (`probe`, with `heif` for HEIC/HEIF), where the
-//! bytes live (`store`), and the signed, expiring URLs the browser loads them from (`signing`).
+//! Images as files: what an upload really is (`probe`, one module per format), where the bytes
+//! live (`store`), and the signed, expiring URLs the browser loads them from (`signing`).
 
-mod heif;
 pub mod probe;
 pub mod signing;
 pub mod store;

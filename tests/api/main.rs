@@ -15,6 +15,7 @@ mod generation_durability;
 mod generation_faults;
 mod generation_flows;
 mod http_spec;
+mod image_orientation;
 mod image_urls;
 mod instances;
 mod instances_processes;

@@ -1,13 +1,19 @@
 //! Just enough of ISOBMFF (HEIF/HEIC) to answer three questions: which brand the file is, how
-//! big its primary image is, and whether every item's data is actually in the file.
+//! big its primary image is as shown, and whether every item's data is actually in the file.
 //!
-//! The size is the `ispe` property associated with the `pitm` item through `ipma`. Taking the
-//! largest `ispe` box instead would be wrong: a grid image's tiles each have their own, and a
-//! thumbnail or depth map may be larger than the picture.
+//! The coded size is the `ispe` property associated with the `pitm` item through `ipma`. Taking
+//! the largest `ispe` box instead would be wrong: a grid image's tiles each have their own, and
+//! a thumbnail or depth map may be larger than the picture. The pixel limit is checked on it.
+//!
+//! The shown size applies the primary item's transformative properties in their `ipma` order,
+//! as a HEIF reader must (ISO/IEC 23008-12, 6.5.9–6.5.12): `clap` crops to the clean aperture,
+//! `irot` turns by quarters (an odd count swaps width and height), `imir` mirrors (no change).
+//! EXIF orientation inside a HEIF is not used for display, so it is not read. A transform that
+//! cannot be read is skipped rather than refusing the file: metadata never refuses an upload.
 
-use super::probe::{ProbeError, be_u16, be_u32};
+use super::{Check, ProbeError, be_u16, be_u32};
 
-pub enum Brand {
+pub(super) enum Brand {
     Heic,
     Heif,
     Avif,
@@ -15,7 +21,7 @@ pub enum Brand {
 }
 
 /// The brand, from the `ftyp` box's major and compatible brands.
-pub fn brand_kind(bytes: &[u8]) -> Brand {
+pub(super) fn brand_kind(bytes: &[u8]) -> Brand {
     let Some(size) = be_u32(bytes, 0) else {
         return Brand::Other;
     };
@@ -99,12 +105,9 @@ fn children(bytes: &[u8], start: usize, end: usize) -> Result<Vec<BoxHeader<'_>>
 
 const MALFORMED_META: ProbeError = ProbeError::Malformed("the HEIF item information is incomplete");
 
-/// The primary item's width and height. `early_check` runs as soon as they are known, before
-/// the item locations are checked.
-pub fn primary_size(
-    bytes: &[u8],
-    early_check: impl Fn(u32, u32) -> Result<(), ProbeError>,
-) -> Result<(u32, u32), ProbeError> {
+/// The primary item's width and height as shown. `check` runs on the coded size as soon as it
+/// is known, before the item locations are checked.
+pub(super) fn measure(bytes: &[u8], check: Check<'_>) -> Result<(u32, u32), ProbeError> {
     let top = children(bytes, 0, bytes.len())?;
     let meta = top
         .iter()
@@ -132,25 +135,73 @@ pub fn primary_size(
 
     // `ipma` may appear more than once; the primary item's associations are in one of them.
     let mut size = None;
+    let mut transforms = Vec::new();
     for ipma in iprp_boxes.iter().filter(|b| b.kind == b"ipma") {
         for index in associations(bytes, ipma, primary)? {
             let Some(property) = index.checked_sub(1).and_then(|i| properties.get(i)) else {
                 return Err(MALFORMED_META);
             };
-            if property.kind == b"ispe" {
-                let w = be_u32(bytes, property.payload + 4).ok_or(MALFORMED_META)?;
-                let h = be_u32(bytes, property.payload + 8).ok_or(MALFORMED_META)?;
-                size = Some((w, h));
+            match property.kind {
+                b"ispe" => {
+                    let w = be_u32(bytes, property.payload + 4).ok_or(MALFORMED_META)?;
+                    let h = be_u32(bytes, property.payload + 8).ok_or(MALFORMED_META)?;
+                    size = Some((w, h));
+                }
+                b"clap" | b"irot" | b"imir" => transforms.push(property),
+                _ => {}
             }
         }
     }
-    let (width, height) =
-        size.ok_or(ProbeError::Malformed("the primary HEIF image has no size"))?;
-    early_check(width, height)?;
+    let coded = size.ok_or(ProbeError::Malformed("the primary HEIF image has no size"))?;
+    check(coded.0, coded.1)?;
 
     let iloc = &meta_boxes[find(&meta_boxes, b"iloc").ok_or(MALFORMED_META)?];
     check_item_locations(bytes, iloc, meta_boxes.iter().find(|b| b.kind == b"idat"))?;
-    Ok((width, height))
+    Ok(transforms.iter().fold(coded, |size, property| {
+        transformed(size, property.kind, &bytes[property.payload..property.end])
+    }))
+}
+
+/// The size after one transformative property (`payload`: its box's contents).
+fn transformed((width, height): (u32, u32), kind: &[u8], payload: &[u8]) -> (u32, u32) {
+    match kind {
+        // 2 bits: anticlockwise quarter turns.
+        b"irot" => match payload.first() {
+            Some(angle) if angle & 1 == 1 => (height, width),
+            _ => (width, height),
+        },
+        b"clap" => clean_aperture((width, height), payload).unwrap_or((width, height)),
+        // `imir` and anything else: the size stays.
+        _ => (width, height),
+    }
+}
+
+/// The clean aperture's size inside `width` × `height`: its width (height) rounded to the
+/// nearest pixel, placed by its centre offset with the left (top) edge rounded down, as libheif
+/// crops. Real files keep the aperture inside the picture; of one reaching outside, only the
+/// part inside is shown (readers' roundings may differ by a pixel there). `None` when the box
+/// is short or names a zero denominator or a crop that misses the picture.
+fn clean_aperture((width, height): (u32, u32), payload: &[u8]) -> Option<(u32, u32)> {
+    let field = |i: usize| be_u32(payload, 4 * i);
+    // Each fraction as f64: u32 / u32 is exact enough for a pixel count (52-bit mantissa).
+    let fraction = |n: f64, d: u32| (d != 0).then(|| n / f64::from(d));
+    let aperture_width = fraction(f64::from(field(0)?), field(1)?)?;
+    let aperture_height = fraction(f64::from(field(2)?), field(3)?)?;
+    // The offsets are signed (the syntax says unsigned; the semantics and libheif say signed).
+    let horizontal_offset = fraction(f64::from(field(4)? as i32), field(5)?)?;
+    let vertical_offset = fraction(f64::from(field(6)? as i32), field(7)?)?;
+    let cropped = |size: u32, aperture: f64, offset: f64| -> Option<u32> {
+        let size = f64::from(size);
+        let first = (offset + (size - 1.0) / 2.0 - (aperture - 1.0) / 2.0).floor();
+        let last = first + (aperture + 0.5).floor() - 1.0;
+        let kept = last.min(size - 1.0) - first.max(0.0) + 1.0;
+        // `kept` is at most `size`, so it fits; below 1 the crop misses the picture.
+        (kept >= 1.0).then_some(kept as u32)
+    };
+    Some((
+        cropped(width, aperture_width, horizontal_offset)?,
+        cropped(height, aperture_height, vertical_offset)?,
+    ))
 }
 
 /// The 1-based property indices associated with `item` in one `ipma` box.
@@ -278,12 +329,27 @@ mod tests {
     /// A grid image (item 1, 1200 × 800) made of a tile (item 2) whose `ispe` is larger
     /// (2048 × 2048) and listed first; its data lies at `data_offset` for `data_length` bytes.
     fn grid_heif(data_length: u32, mdat_payload: usize) -> Vec<u8> {
+        transformed_grid_heif(data_length, mdat_payload, &[])
+    }
+
+    /// [`grid_heif`] whose primary item also has `transforms` (whole boxes), associated in
+    /// this order after its `ispe`.
+    fn transformed_grid_heif(
+        data_length: u32,
+        mdat_payload: usize,
+        transforms: &[Vec<u8>],
+    ) -> Vec<u8> {
         let ftyp = boxed(b"ftyp", b"heic\0\0\0\0mif1heic");
         let pitm = full(b"pitm", 0, &1u16.to_be_bytes());
-        let ipco = boxed(b"ipco", &[ispe(2048, 2048), ispe(1200, 800)].concat());
-        // item 1 → property 2; item 2 → property 1 (7-bit indices, version 0).
+        let ipco = boxed(
+            b"ipco",
+            &[ispe(2048, 2048), ispe(1200, 800), transforms.concat()].concat(),
+        );
+        // item 1 → property 2, then the transforms (3, 4, …; essential); item 2 → property 1
+        // (7-bit indices, version 0).
         let mut ipma_payload = 2u32.to_be_bytes().to_vec();
-        ipma_payload.extend([0, 1, 1, 0x82]);
+        ipma_payload.extend([0, 1, 1 + transforms.len() as u8, 0x82]);
+        ipma_payload.extend((0..transforms.len()).map(|i| 0x80 | (3 + i as u8)));
         ipma_payload.extend([0, 2, 1, 0x81]);
         let ipma = full(b"ipma", 0, &ipma_payload);
         let iprp = boxed(b"iprp", &[ipco, ipma].concat());
@@ -310,17 +376,14 @@ mod tests {
     fn the_primary_items_size_wins_over_a_larger_tile() {
         let file = grid_heif(16, 16);
         assert!(matches!(brand_kind(&file), Brand::Heic));
-        assert_eq!(primary_size(&file, |_, _| Ok(())), Ok((1200, 800)));
+        assert_eq!(measure(&file, &|_, _| Ok(())), Ok((1200, 800)));
     }
 
     #[test]
     fn item_data_beyond_the_end_of_the_file_is_truncation() {
         // The extent claims 64 bytes, the mdat holds 16 (and ends the file).
         let file = grid_heif(64, 16);
-        assert_eq!(
-            primary_size(&file, |_, _| Ok(())),
-            Err(ProbeError::Truncated)
-        );
+        assert_eq!(measure(&file, &|_, _| Ok(())), Err(ProbeError::Truncated));
     }
 
     #[test]
@@ -332,8 +395,109 @@ mod tests {
             limit: 1,
         };
         assert_eq!(
-            primary_size(&file, |_, _| Err(refused.clone())),
+            measure(&file, &|_, _| Err(refused.clone())),
             Err(refused.clone())
         );
+    }
+
+    fn irot(quarter_turns: u8) -> Vec<u8> {
+        boxed(b"irot", &[quarter_turns])
+    }
+
+    fn imir(axis: u8) -> Vec<u8> {
+        boxed(b"imir", &[axis])
+    }
+
+    /// A `clap`: width N/D, height N/D, horizontal and vertical offsets N/D.
+    fn clap(fields: [i64; 8]) -> Vec<u8> {
+        let payload: Vec<u8> = fields
+            .iter()
+            .flat_map(|&v| (v as u32).to_be_bytes())
+            .collect();
+        boxed(b"clap", &payload)
+    }
+
+    fn shown(transforms: &[Vec<u8>]) -> Result<(u32, u32), ProbeError> {
+        measure(&transformed_grid_heif(16, 16, transforms), &|_, _| Ok(()))
+    }
+
+    #[test]
+    fn an_odd_number_of_quarter_turns_swaps_width_and_height() {
+        assert_eq!(shown(&[irot(0)]), Ok((1200, 800)));
+        assert_eq!(shown(&[irot(1)]), Ok((800, 1200)));
+        assert_eq!(shown(&[irot(2)]), Ok((1200, 800)));
+        assert_eq!(shown(&[irot(3)]), Ok((800, 1200)));
+        // The reserved bits above the angle do not count.
+        assert_eq!(shown(&[irot(0xFC | 1)]), Ok((800, 1200)));
+        // An `irot` with no angle byte is skipped, not a refusal.
+        assert_eq!(shown(&[boxed(b"irot", &[])]), Ok((1200, 800)));
+    }
+
+    #[test]
+    fn a_mirror_keeps_the_size() {
+        assert_eq!(shown(&[imir(0)]), Ok((1200, 800)));
+        assert_eq!(shown(&[imir(1)]), Ok((1200, 800)));
+        assert_eq!(shown(&[imir(1), irot(1)]), Ok((800, 1200)));
+        assert_eq!(shown(&[irot(3), imir(0)]), Ok((800, 1200)));
+    }
+
+    #[test]
+    fn the_clean_aperture_crops_in_association_order() {
+        let centred = clap([1000, 1, 600, 1, 0, 1, 0, 1]);
+        assert_eq!(shown(std::slice::from_ref(&centred)), Ok((1000, 600)));
+        // Crop, then turn: the crop is in coded coordinates.
+        assert_eq!(shown(&[centred.clone(), irot(1)]), Ok((600, 1000)));
+        // Turn, then crop: the crop is in turned coordinates (800 wide, 1200 high).
+        let in_turned = clap([600, 1, 1000, 1, 0, 1, 0, 1]);
+        assert_eq!(shown(&[irot(1), in_turned]), Ok((600, 1000)));
+        // Fractions round to the nearest pixel: 2001/2 is 1000.5, so 1001.
+        assert_eq!(
+            shown(&[clap([2001, 2, 1200, 2, 0, 1, 0, 1])]),
+            Ok((1001, 600))
+        );
+    }
+
+    #[test]
+    fn a_clean_aperture_is_cut_to_the_picture() {
+        // Larger than the picture: the whole picture.
+        assert_eq!(
+            shown(&[clap([5000, 1, 5000, 1, 0, 1, 0, 1])]),
+            Ok((1200, 800))
+        );
+        // 1000 wide, centred 300 right of the middle: columns 400..1399, of which 400..1199
+        // are in the picture; 600 high, centred 250 up: rows -150..449, so 0..449.
+        assert_eq!(
+            shown(&[clap([1000, 1, 600, 1, 300, 1, -250, 1])]),
+            Ok((800, 450))
+        );
+    }
+
+    #[test]
+    fn an_unusable_clean_aperture_is_skipped() {
+        for broken in [
+            clap([1000, 0, 600, 1, 0, 1, 0, 1]),
+            clap([1000, 1, 600, 0, 0, 1, 0, 1]),
+            clap([1000, 1, 600, 1, 0, 0, 0, 1]),
+            clap([1000, 1, 600, 1, 0, 1, 0, 0]),
+            // Empty, or entirely outside the picture.
+            clap([0, 1, 600, 1, 0, 1, 0, 1]),
+            clap([100, 1, 100, 1, 5000, 1, 0, 1]),
+            // Too short to hold its fields.
+            boxed(b"clap", &[0; 31]),
+        ] {
+            assert_eq!(shown(&[broken]), Ok((1200, 800)));
+        }
+    }
+
+    #[test]
+    fn the_pixel_limit_is_on_the_coded_size_not_the_crop() {
+        let file = transformed_grid_heif(16, 16, &[clap([100, 1, 100, 1, 0, 1, 0, 1])]);
+        let seen = std::cell::Cell::new(None);
+        let check = |w, h| {
+            seen.set(Some((w, h)));
+            Ok(())
+        };
+        assert_eq!(measure(&file, &check), Ok((100, 100)));
+        assert_eq!(seen.get(), Some((1200, 800)));
     }
 }
