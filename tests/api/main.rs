@@ -27,6 +27,7 @@ mod process;
 mod prompt_requests;
 mod records;
 mod request_ids;
+mod resolver_rules;
 mod runner_strands_nothing;
 mod schema_file;
 mod secrets_in_logs;
