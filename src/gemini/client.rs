@@ -776,7 +776,7 @@ mod tests {
         let err = state.finish().expect_err("blocked");
         assert_eq!(
             err.failure_code(),
-            super::super::error::failure_code::GEMINI_BLOCKED
+            crate::domain::failure_code::FailureCode::GeminiBlocked
         );
     }
 }
