@@ -1,5 +1,12 @@
 //! What the client sends: `GenerationRequest` (one image and the user's choices) turned into a
-//! `generateContent` body, and that body serialised.
+//! `generateContent` body, and that body serialised off the runtime.
+//!
+//! With an inline image the body is large (a 20 MiB image is ~27 MB of base64 JSON, tens of
+//! milliseconds of CPU), so `serialise` runs on tokio's blocking pool: on a runtime worker it
+//! would stall every other task on that worker (GraphQL requests, subscriptions, other
+//! generations) for as long. The image bytes are not copied on the way: the `Bytes` are shared
+//! into the body, encoded once straight into the output buffer, and that buffer becomes the
+//! HTTP body as it is.
 
 use bytes::Bytes;
 
@@ -71,9 +78,15 @@ impl GenerationRequest {
     }
 }
 
-/// Serialises a body into the `Vec` that reqwest then sends as it is.
+/// Serialises a body on the blocking pool (see the module doc), into the `Vec` that reqwest
+/// then sends as it is (`Body::from(Vec<u8>)` takes the buffer over without copying).
 pub(super) async fn serialise(body: GenerateContentRequest) -> Result<Vec<u8>, GeminiError> {
-    json_body(&body)
+    match tokio::task::spawn_blocking(move || json_body(&body)).await {
+        Ok(result) => result,
+        // A panic while serialising is a bug: let it surface as it would have in place.
+        Err(err) if err.is_panic() => std::panic::resume_unwind(err.into_panic()),
+        Err(_) => Err(serialise_error("the runtime shut down")),
+    }
 }
 
 /// Serialises a body in one buffer sized up front: with an inline image the body is megabytes,
