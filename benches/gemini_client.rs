@@ -5,15 +5,16 @@
 //! reqwest POST of the very body the client sends, so what remains is the client's work
 //! (base64, JSON building and serialising, response parsing, error typing).
 //!
-//! Allocations are counted only on the client's thread: the stand-in runs on a runtime of its
-//! own thread, and the client on a current-thread runtime here, so its HTTP I/O counts too.
+//! Allocations are counted only on the client's threads: the stand-in runs on a runtime of its
+//! own thread, and the client on a current-thread runtime here, so its HTTP I/O counts too, and
+//! so does that runtime's blocking pool, where the client serialises the request body.
 //!
 //! Run: `cargo bench --bench gemini_client`.
 
 use std::{
     alloc::{GlobalAlloc, Layout, System},
     cell::Cell,
-    sync::atomic::{AtomicU64, Ordering},
+    sync::atomic::{AtomicBool, AtomicU64, Ordering},
     time::{Duration, Instant},
 };
 
@@ -28,9 +29,12 @@ struct Counting;
 
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
 static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+/// Whether a measured call is running.
+static MEASURING: AtomicBool = AtomicBool::new(false);
 
 thread_local! {
-    static COUNTED: Cell<bool> = const { Cell::new(false) };
+    /// Set on the client's threads: the one running its runtime, and that runtime's blocking pool.
+    static CLIENT_THREAD: Cell<bool> = const { Cell::new(false) };
 }
 
 // SAFETY: every call is forwarded to the system allocator unchanged; only counters are added.
@@ -50,7 +54,7 @@ unsafe impl GlobalAlloc for Counting {
 
 fn count(size: usize) {
     // `try_with`: thread-locals may be gone while a thread shuts down.
-    if COUNTED.try_with(Cell::get).unwrap_or(false) {
+    if MEASURING.load(Ordering::Relaxed) && CLIENT_THREAD.try_with(Cell::get).unwrap_or(false) {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
         ALLOCATED_BYTES.fetch_add(size as u64, Ordering::Relaxed);
     }
@@ -72,11 +76,11 @@ async fn measure<F: std::future::Future<Output = ()>>(call: F) -> Sample {
         ALLOCATIONS.load(Ordering::Relaxed),
         ALLOCATED_BYTES.load(Ordering::Relaxed),
     );
-    COUNTED.with(|c| c.set(true));
+    MEASURING.store(true, Ordering::Relaxed);
     let start = Instant::now();
     call.await;
     let time = start.elapsed();
-    COUNTED.with(|c| c.set(false));
+    MEASURING.store(false, Ordering::Relaxed);
     Sample {
         time,
         allocations: ALLOCATIONS.load(Ordering::Relaxed) - a0,
@@ -117,8 +121,10 @@ fn main() {
     let processing_stand_in = rx.recv().expect("the second stand-in");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
+        .on_thread_start(|| CLIENT_THREAD.with(|c| c.set(true)))
         .build()
         .expect("runtime");
+    CLIENT_THREAD.with(|c| c.set(true));
     runtime.block_on(run(stand_in, processing_stand_in));
 }
 

@@ -8,18 +8,7 @@
 use std::time::Duration;
 
 use super::wire::{ErrorEnvelope, Status, detail_type};
-
-/// The failure codes a generation can end with (DESIGN.md "Errors").
-pub mod failure_code {
-    pub const GEMINI_AUTH: &str = "GEMINI_AUTH";
-    pub const GEMINI_QUOTA: &str = "GEMINI_QUOTA";
-    pub const GEMINI_UNAVAILABLE: &str = "GEMINI_UNAVAILABLE";
-    pub const GEMINI_BLOCKED: &str = "GEMINI_BLOCKED";
-    pub const GEMINI_BAD_OUTPUT: &str = "GEMINI_BAD_OUTPUT";
-    pub const GEMINI_FILE_PROCESSING: &str = "GEMINI_FILE_PROCESSING";
-    pub const TIMEOUT: &str = "TIMEOUT";
-    pub const INTERNAL: &str = "INTERNAL";
-}
+use crate::domain::failure_code::FailureCode;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum GeminiError {
@@ -63,17 +52,16 @@ pub enum GeminiError {
 
 impl GeminiError {
     /// The failure code a generation records when this error ends it.
-    pub fn failure_code(&self) -> &'static str {
-        use failure_code::*;
+    pub fn failure_code(&self) -> FailureCode {
         match self {
-            Self::Auth { .. } => GEMINI_AUTH,
-            Self::Quota { .. } => GEMINI_QUOTA,
-            Self::Unavailable { .. } => GEMINI_UNAVAILABLE,
-            Self::Timeout { .. } => TIMEOUT,
-            Self::Blocked { .. } => GEMINI_BLOCKED,
-            Self::BadOutput { .. } => GEMINI_BAD_OUTPUT,
-            Self::FileProcessing { .. } => GEMINI_FILE_PROCESSING,
-            Self::Rejected { .. } => INTERNAL,
+            Self::Auth { .. } => FailureCode::GeminiAuth,
+            Self::Quota { .. } => FailureCode::GeminiQuota,
+            Self::Unavailable { .. } => FailureCode::GeminiUnavailable,
+            Self::Timeout { .. } => FailureCode::Timeout,
+            Self::Blocked { .. } => FailureCode::GeminiBlocked,
+            Self::BadOutput { .. } => FailureCode::GeminiBadOutput,
+            Self::FileProcessing { .. } => FailureCode::GeminiFileProcessing,
+            Self::Rejected { .. } => FailureCode::Internal,
         }
     }
 
@@ -194,7 +182,7 @@ mod tests {
         let body = json!({"error": {"code": 429, "message": "quota", "status": "RESOURCE_EXHAUSTED",
             "details": [{"@type": detail_type::RETRY_INFO, "retryDelay": "26.5s"}]}});
         let err = GeminiError::from_response(429, body.to_string().as_bytes());
-        assert_eq!(err.failure_code(), failure_code::GEMINI_QUOTA);
+        assert_eq!(err.failure_code(), FailureCode::GeminiQuota);
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_millis(26_500)));
     }
@@ -204,17 +192,17 @@ mod tests {
         let body = json!({"error": {"code": 400, "message": "API key not valid.", "status": "INVALID_ARGUMENT",
             "details": [{"@type": detail_type::ERROR_INFO, "reason": "API_KEY_INVALID"}]}});
         let err = GeminiError::from_response(400, body.to_string().as_bytes());
-        assert_eq!(err.failure_code(), failure_code::GEMINI_AUTH);
+        assert_eq!(err.failure_code(), FailureCode::GeminiAuth);
         assert!(!err.is_retryable());
     }
 
     #[test]
     fn statuses_map_to_failure_codes() {
         let code = |status| GeminiError::from_response(status, b"not json").failure_code();
-        assert_eq!(code(500), failure_code::GEMINI_UNAVAILABLE);
-        assert_eq!(code(503), failure_code::GEMINI_UNAVAILABLE);
-        assert_eq!(code(504), failure_code::TIMEOUT);
-        assert_eq!(code(404), failure_code::INTERNAL);
+        assert_eq!(code(500), FailureCode::GeminiUnavailable);
+        assert_eq!(code(503), FailureCode::GeminiUnavailable);
+        assert_eq!(code(504), FailureCode::Timeout);
+        assert_eq!(code(404), FailureCode::Internal);
         assert_eq!(parse_proto_duration("1s"), Some(Duration::from_secs(1)));
         assert_eq!(parse_proto_duration("soon"), None);
     }

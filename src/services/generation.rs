@@ -137,12 +137,12 @@ impl Handler for GeminiHandler {
                 }
                 Some(Err(err)) if err.is_retryable() => {
                     return Attempt::Retryable {
-                        code: err.failure_code().to_owned(),
+                        code: err.failure_code().as_str().to_owned(),
                         message: err.to_string(),
                         retry_after: err.retry_after(),
                     };
                 }
-                Some(Err(err)) => return failed(err.failure_code(), err.to_string()),
+                Some(Err(err)) => return failed(err.failure_code().as_str(), err.to_string()),
                 None => {
                     return Attempt::Retryable {
                         code: "GEMINI_UNAVAILABLE".into(),

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use videoprompt::gemini::{GeminiError, error::failure_code};
+use videoprompt::domain::failure_code::FailureCode;
+use videoprompt::gemini::GeminiError;
 
 use crate::helpers::*;
 
@@ -37,7 +38,7 @@ async fn a_rate_limit_is_quota_with_the_servers_delay_then_passes() {
         .await
         .expect_err("429");
     assert!(matches!(err, GeminiError::Quota { .. }), "{err:?}");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_QUOTA);
+    assert_eq!(err.failure_code(), FailureCode::GeminiQuota);
     assert!(err.is_retryable());
     assert_eq!(err.retry_after(), Some(Duration::from_secs(1)));
 
@@ -83,7 +84,7 @@ async fn unavailable_is_retryable_gemini_unavailable() {
         matches!(err, GeminiError::Unavailable { status: 503, .. }),
         "{err:?}"
     );
-    assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
+    assert_eq!(err.failure_code(), FailureCode::GeminiUnavailable);
     assert!(err.is_retryable());
 }
 
@@ -94,14 +95,14 @@ async fn an_internal_error_is_retryable_gemini_unavailable() {
         matches!(err, GeminiError::Unavailable { status: 500, .. }),
         "{err:?}"
     );
-    assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
+    assert_eq!(err.failure_code(), FailureCode::GeminiUnavailable);
     assert!(err.is_retryable());
 }
 
 #[tokio::test]
 async fn a_504_is_a_retryable_timeout() {
     let err = fail_with("fault:timeout").await;
-    assert_eq!(err.failure_code(), failure_code::TIMEOUT);
+    assert_eq!(err.failure_code(), FailureCode::Timeout);
     assert!(err.is_retryable());
 }
 
@@ -109,7 +110,7 @@ async fn a_504_is_a_retryable_timeout() {
 async fn an_invalid_key_is_gemini_auth_and_final() {
     let err = fail_with("fault:invalid-key").await;
     assert!(matches!(err, GeminiError::Auth { .. }), "{err:?}");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_AUTH);
+    assert_eq!(err.failure_code(), FailureCode::GeminiAuth);
     assert!(!err.is_retryable());
 }
 
@@ -121,7 +122,7 @@ async fn an_invalid_key_is_refused_on_the_files_api_too() {
         .generate(&key("fault:invalid-key"), &landscape_request())
         .await
         .expect_err("refused");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_AUTH);
+    assert_eq!(err.failure_code(), FailureCode::GeminiAuth);
     assert_eq!(stand_in.files_held(), 0);
 }
 
@@ -130,14 +131,14 @@ async fn a_blocked_prompt_is_gemini_blocked() {
     let err = fail_with("fault:blocked").await;
     assert!(matches!(err, GeminiError::Blocked { .. }), "{err:?}");
     assert!(err.to_string().contains("SAFETY"));
-    assert_eq!(err.failure_code(), failure_code::GEMINI_BLOCKED);
+    assert_eq!(err.failure_code(), FailureCode::GeminiBlocked);
     assert!(!err.is_retryable());
 }
 
 #[tokio::test]
 async fn text_that_is_not_the_json_asked_for_is_bad_output() {
     let err = fail_with("fault:malformed").await;
-    assert_eq!(err.failure_code(), failure_code::GEMINI_BAD_OUTPUT);
+    assert_eq!(err.failure_code(), FailureCode::GeminiBadOutput);
     assert!(!err.is_retryable());
 }
 
@@ -176,7 +177,7 @@ async fn an_answer_slower_than_the_timeout_is_a_timeout() {
         .expect_err("times out");
 
     assert!(matches!(err, GeminiError::Timeout { .. }), "{err:?}");
-    assert_eq!(err.failure_code(), failure_code::TIMEOUT);
+    assert_eq!(err.failure_code(), FailureCode::Timeout);
     assert!(err.is_retryable());
 }
 
@@ -198,7 +199,7 @@ async fn an_unreachable_service_is_retryable() {
         .expect_err("nothing listens");
 
     assert!(err.is_retryable(), "{err:?}");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
+    assert_eq!(err.failure_code(), FailureCode::GeminiUnavailable);
     assert_no_key(&err, KEY);
 }
 

@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use videoprompt::gemini::{GeminiError, StreamEvent, error::failure_code};
+use videoprompt::domain::failure_code::FailureCode;
+use videoprompt::gemini::{GeminiError, StreamEvent};
 
 use crate::helpers::*;
 
@@ -97,7 +98,7 @@ async fn a_file_that_fails_processing_is_reported_and_deleted() {
         .expect_err("the file fails");
 
     assert!(matches!(err, GeminiError::FileProcessing { .. }), "{err:?}");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_FILE_PROCESSING);
+    assert_eq!(err.failure_code(), FailureCode::GeminiFileProcessing);
     assert!(!err.is_retryable());
     assert_eq!(stand_in.files_held(), 0);
     assert!(requests_to(&stand_in, ":generateContent").is_empty());
@@ -117,7 +118,7 @@ async fn a_file_that_never_turns_active_is_given_up_and_deleted() {
         .await
         .expect_err("the file never turns active");
 
-    assert_eq!(err.failure_code(), failure_code::GEMINI_FILE_PROCESSING);
+    assert_eq!(err.failure_code(), FailureCode::GeminiFileProcessing);
     assert_eq!(stand_in.files_held(), 0);
     let polls = stand_in
         .requests()
@@ -139,7 +140,7 @@ async fn a_failed_generation_still_deletes_the_file() {
         .await
         .expect_err("500");
 
-    assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
+    assert_eq!(err.failure_code(), FailureCode::GeminiUnavailable);
     assert_eq!(stand_in.files_held(), 0);
     assert_eq!(requests_to(&stand_in, ":generateContent").len(), 1);
 }

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod body;
 mod faults;
 mod files_api;
 mod inline;

@@ -1,7 +1,8 @@
 //! Streaming (`:streamGenerateContent?alt=sse`): the prompt grows event by event, then the
 //! whole answer arrives; a stream that breaks off, is blocked or malformed is typed.
 
-use videoprompt::gemini::{GeminiError, error::failure_code};
+use videoprompt::domain::failure_code::FailureCode;
+use videoprompt::gemini::GeminiError;
 
 use crate::helpers::*;
 
@@ -70,7 +71,7 @@ async fn a_stream_that_breaks_off_is_a_retryable_failure() {
         "{err:?}"
     );
     assert!(err.is_retryable());
-    assert_eq!(err.failure_code(), failure_code::GEMINI_UNAVAILABLE);
+    assert_eq!(err.failure_code(), FailureCode::GeminiUnavailable);
     assert!(
         !prompts.is_empty(),
         "part of the prompt arrived before the break"
@@ -86,7 +87,7 @@ async fn a_blocked_stream_is_reported_blocked() {
     let (prompts, result) = collect_stream(&client, "fault:blocked", landscape_request()).await;
 
     let err = result.expect_err("blocked");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_BLOCKED);
+    assert_eq!(err.failure_code(), FailureCode::GeminiBlocked);
     assert!(!err.is_retryable());
     assert!(prompts.is_empty());
 }
@@ -100,7 +101,7 @@ async fn a_malformed_stream_is_bad_output() {
     let (prompts, result) = collect_stream(&client, "fault:malformed", landscape_request()).await;
 
     let err = result.expect_err("malformed");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_BAD_OUTPUT);
+    assert_eq!(err.failure_code(), FailureCode::GeminiBadOutput);
     assert!(prompts.is_empty());
 }
 
@@ -112,7 +113,7 @@ async fn a_rate_limited_stream_carries_the_retry_delay() {
 
     let (_, result) = collect_stream(&client, "fault:rate-limit", landscape_request()).await;
     let err = result.expect_err("429");
-    assert_eq!(err.failure_code(), failure_code::GEMINI_QUOTA);
+    assert_eq!(err.failure_code(), FailureCode::GeminiQuota);
     assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(1)));
 
     let (_, again) = collect_stream(&client, "fault:rate-limit", landscape_request()).await;

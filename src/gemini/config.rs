@@ -1,0 +1,75 @@
+//! `GeminiConfig`: where Gemini is and how the client talks to it (timeouts, the inline limit),
+//! and `FilePollPolicy`: how long and how often an uploaded file's state is asked for.
+
+use std::time::Duration;
+
+/// Where Gemini is and how the client talks to it.
+#[derive(Debug, Clone)]
+pub struct GeminiConfig {
+    /// `https://generativelanguage.googleapis.com`, or a stand-in's address.
+    pub base_url: String,
+    /// `v1beta` (DESIGN's default), `v1` or `v1alpha`.
+    pub api_version: String,
+    /// The bare model id (`gemini-3.8-flash`).
+    pub model: String,
+    /// Longest wait for one request, its whole answer included (streamed or not).
+    pub request_timeout: Duration,
+    pub connect_timeout: Duration,
+    /// Images up to this many bytes go inline; larger ones through the Files API.
+    pub inline_limit: usize,
+    pub file_poll: FilePollPolicy,
+}
+
+/// How `files.get` is polled until an uploaded file is ACTIVE.
+#[derive(Debug, Clone, Copy)]
+pub struct FilePollPolicy {
+    /// The first wait; each next one doubles, up to `max_delay`.
+    pub first_delay: Duration,
+    pub max_delay: Duration,
+    /// Give up (GEMINI_FILE_PROCESSING) after waiting this long in total.
+    pub max_wait: Duration,
+}
+
+impl Default for GeminiConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://generativelanguage.googleapis.com".into(),
+            api_version: "v1beta".into(),
+            model: "gemini-3.8-flash".into(),
+            request_timeout: Duration::from_secs(120),
+            connect_timeout: Duration::from_secs(10),
+            // The server's upload limit: every accepted image fits inline by default (the
+            // service takes requests up to 100 MB; base64 grows the bytes by 4/3).
+            inline_limit: 20 << 20,
+            file_poll: FilePollPolicy::default(),
+        }
+    }
+}
+
+impl GeminiConfig {
+    /// The client settings from the server's command line.
+    pub fn from_serve_args(args: &crate::config::ServeArgs) -> Self {
+        Self {
+            base_url: args.gemini_base_url.clone(),
+            api_version: args.gemini_api_version.clone(),
+            model: args.gemini_model.clone(),
+            request_timeout: args.gemini_timeout,
+            inline_limit: args.gemini_inline_limit,
+            file_poll: FilePollPolicy {
+                max_wait: args.gemini_file_wait,
+                ..FilePollPolicy::default()
+            },
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for FilePollPolicy {
+    fn default() -> Self {
+        Self {
+            first_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(4),
+            max_wait: Duration::from_secs(60),
+        }
+    }
+}
