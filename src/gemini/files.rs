@@ -19,6 +19,7 @@ use super::{
     error::GeminiError,
     wire::{File, FileEnvelope, file_state},
 };
+use crate::backoff::Backoff;
 
 const UPLOAD_URL_HEADER: &str = "x-goog-upload-url";
 const UPLOAD_STATUS_HEADER: &str = "x-goog-upload-status";
@@ -99,8 +100,12 @@ impl GeminiClient {
     ) -> Result<File, GeminiError> {
         let policy = self.config.file_poll;
         let deadline = Instant::now() + policy.max_wait;
-        let mut delay = policy.first_delay;
+        // A poll loop rather than `backoff::retry`: a processing file is not an error, and a
+        // failed `files.get` ends the wait at once.
+        let backoff = Backoff::new(policy.first_delay, policy.max_delay);
+        let mut polls = 1;
         loop {
+            let delay = backoff.delay(polls);
             match file.state.as_str() {
                 file_state::ACTIVE => return Ok(file),
                 file_state::FAILED => {
@@ -119,7 +124,7 @@ impl GeminiClient {
                 )));
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(policy.max_delay);
+            polls += 1;
             file = self.get_file(key, &file.name).await?;
         }
     }

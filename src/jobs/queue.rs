@@ -27,7 +27,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::db::now;
+use crate::{db::now, domain::failure_code::FailureCode};
 
 type Model = video_prompt::Model;
 
@@ -42,14 +42,14 @@ pub enum Outcome {
         output_tokens: Option<i32>,
     },
     Failed {
-        code: String,
+        code: FailureCode,
         message: String,
     },
     /// A retryable failure: back to `PENDING`, due again at `at`. The code and message stay on
     /// the record so a client can see why it is waiting.
     RetryAt {
         at: DateTime<Utc>,
-        code: String,
+        code: FailureCode,
         message: String,
     },
     /// The worker is shutting down: back to `PENDING` at once, and the interrupted try does not
@@ -262,14 +262,14 @@ pub async fn finish(
         Outcome::Failed { code, message } => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Failed))
             .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
-            .col_expr(Column::ErrorCode, Expr::value(code))
+            .col_expr(Column::ErrorCode, Expr::value(code.as_str()))
             .col_expr(Column::ErrorMessage, Expr::value(message))
             .col_expr(Column::CompletedAt, Expr::value(now)),
         Outcome::RetryAt { at, code, message } => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Pending))
             .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
             .col_expr(Column::NextAttemptAt, Expr::value(at))
-            .col_expr(Column::ErrorCode, Expr::value(code))
+            .col_expr(Column::ErrorCode, Expr::value(code.as_str()))
             .col_expr(Column::ErrorMessage, Expr::value(message)),
         Outcome::HandBack => update
             .col_expr(Column::Status, Expr::value(VideoPromptStatus::Pending))

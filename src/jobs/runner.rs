@@ -34,6 +34,7 @@ use super::{
 use crate::{
     backoff::{self, Backoff, GiveUp},
     db::now,
+    domain::failure_code::FailureCode,
     events::EventHub,
 };
 
@@ -48,11 +49,11 @@ pub enum Attempt {
         output_tokens: Option<i32>,
     },
     /// Final: retrying cannot help (a refused key, blocked content, bad output …).
-    Failed { code: String, message: String },
+    Failed { code: FailureCode, message: String },
     /// Worth another try (429, 5xx, timeouts, dropped connections, a broken stream);
     /// `retry_after` is the delay the server asked for, if any.
     Retryable {
-        code: String,
+        code: FailureCode,
         message: String,
         retry_after: Option<Duration>,
     },
@@ -205,7 +206,7 @@ impl AttemptContext {
         let attempts = u32::try_from(job.attempts).unwrap_or(u32::MAX);
         if attempts > self.config.retry.max_attempts {
             let outcome = Outcome::Failed {
-                code: "INTERNAL".into(),
+                code: FailureCode::Internal,
                 message: format!(
                     "The generation was interrupted {} times and was given up.",
                     attempts - 1
@@ -239,7 +240,7 @@ impl AttemptContext {
             .unwrap_or_else(|panic| {
                 tracing::error!(%id, panic = panic_message(&panic), "the generation handler panicked");
                 Attempt::Retryable {
-                    code: "INTERNAL".into(),
+                    code: FailureCode::Internal,
                     message: "The generation stopped unexpectedly.".into(),
                     retry_after: None,
                 }

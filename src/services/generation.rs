@@ -16,7 +16,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::gemini_keys::GeminiKeys;
 use crate::{
-    domain::styles::{CameraStyle, FilmEffect},
+    domain::{
+        failure_code::FailureCode,
+        styles::{CameraStyle, FilmEffect},
+    },
     error::AppError,
     gemini::{GeminiClient, GenerationRequest, StreamEvent},
     images::ImageStore,
@@ -48,16 +51,16 @@ impl GeminiHandler {
     }
 }
 
-fn failed(code: &str, message: impl Into<String>) -> Attempt {
+fn failed(code: FailureCode, message: impl Into<String>) -> Attempt {
     Attempt::Failed {
-        code: code.to_owned(),
+        code,
         message: message.into(),
     }
 }
 
 fn retryable_internal(message: impl Into<String>) -> Attempt {
     Attempt::Retryable {
-        code: "INTERNAL".into(),
+        code: FailureCode::Internal,
         message: message.into(),
         retry_after: None,
     }
@@ -70,7 +73,7 @@ impl Handler for GeminiHandler {
             Ok(key) => key,
             Err(AppError::GeminiApiKeyMissing) => {
                 return failed(
-                    "GEMINI_API_KEY_MISSING",
+                    FailureCode::GeminiApiKeyMissing,
                     "No Gemini API key is stored for this account; set one with setGeminiApiKey.",
                 );
             }
@@ -83,11 +86,14 @@ impl Handler for GeminiHandler {
             CameraStyle::parse(&job.camera_style),
             FilmEffect::parse(&job.film_effect),
         ) else {
-            return failed("INTERNAL", "The record holds an unknown style or effect.");
+            return failed(
+                FailureCode::Internal,
+                "The record holds an unknown style or effect.",
+            );
         };
         let image = match image::Entity::find_by_id(job.image_id).one(&self.db).await {
             Ok(Some(image)) => image,
-            Ok(None) => return failed("INTERNAL", "The image no longer exists."),
+            Ok(None) => return failed(FailureCode::Internal, "The image no longer exists."),
             Err(err) => {
                 tracing::error!(id = %job.id, error = %err, "loading the image row failed");
                 return retryable_internal("The image could not be read.");
@@ -137,15 +143,15 @@ impl Handler for GeminiHandler {
                 }
                 Some(Err(err)) if err.is_retryable() => {
                     return Attempt::Retryable {
-                        code: err.failure_code().as_str().to_owned(),
+                        code: err.failure_code(),
                         message: err.to_string(),
                         retry_after: err.retry_after(),
                     };
                 }
-                Some(Err(err)) => return failed(err.failure_code().as_str(), err.to_string()),
+                Some(Err(err)) => return failed(err.failure_code(), err.to_string()),
                 None => {
                     return Attempt::Retryable {
-                        code: "GEMINI_UNAVAILABLE".into(),
+                        code: FailureCode::GeminiUnavailable,
                         message: "The answer from Gemini broke off.".into(),
                         retry_after: None,
                     };

@@ -8,7 +8,10 @@ use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::EntityTrait;
 use serde_json::json;
 use uuid::Uuid;
-use videoprompt::jobs::queue::{self, Outcome};
+use videoprompt::{
+    domain::failure_code::FailureCode,
+    jobs::queue::{self, Outcome},
+};
 
 use crate::{
     both_backends,
@@ -64,7 +67,7 @@ both_backends! {
             &app.db,
             id,
             "dead-worker",
-            Outcome::Failed { code: "INTERNAL".into(), message: "late".into() },
+            Outcome::Failed { code: FailureCode::Internal, message: "late".into() },
         )
         .await
         .unwrap();
@@ -102,7 +105,7 @@ both_backends! {
             &app.db,
             id,
             "w",
-            Outcome::RetryAt { at: later, code: "GEMINI_QUOTA".into(), message: "429".into() },
+            Outcome::RetryAt { at: later, code: FailureCode::GeminiQuota, message: "429".into() },
         )
         .await
         .unwrap()

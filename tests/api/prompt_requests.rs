@@ -4,7 +4,10 @@
 use entity::sea_orm_active_enums::VideoPromptStatus;
 use uuid::Uuid;
 use videoprompt::{
-    domain::styles::{CameraStyle, FilmEffect},
+    domain::{
+        failure_code::FailureCode,
+        styles::{CameraStyle, FilmEffect},
+    },
     jobs::queue::{self, Outcome},
     services::video_prompts as prompts,
 };
@@ -101,7 +104,7 @@ both_backends! {
         assert_eq!(claimed[0].id, retried.id);
         app.state.video_prompts.cancel(user, retried.id).await.unwrap();
         let late = queue::finish(&app.db, retried.id, "w", Outcome::Failed {
-            code: "INTERNAL".into(),
+            code: FailureCode::Internal,
             message: "late".into(),
         })
         .await
@@ -111,7 +114,7 @@ both_backends! {
         let done = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();
         queue::claim(&app.db, "w", std::time::Duration::from_secs(30), 1).await.unwrap();
         queue::finish(&app.db, done.id, "w", Outcome::Failed {
-            code: "GEMINI_AUTH".into(),
+            code: FailureCode::GeminiAuth,
             message: "refused".into(),
         })
         .await
