@@ -52,7 +52,7 @@ pub struct DatabaseArgs {
     pub db_max_connections: u32,
 }
 
-/// Settings of the server.
+/// Settings of the server, in groups (each group's flags keep their names and variables).
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address and port to listen on.
@@ -62,11 +62,55 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub database: DatabaseArgs,
 
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    #[command(flatten)]
+    pub gemini: GeminiArgs,
+
+    #[command(flatten)]
+    pub jobs: JobArgs,
+
+    #[command(flatten)]
+    pub accounts: AccountArgs,
+
+    #[command(flatten)]
+    pub graphql: GraphqlArgs,
+
+    #[command(flatten)]
+    pub uploads: UploadArgs,
+
+    #[command(flatten)]
+    pub ws: WsArgs,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
+
+    /// Log format: `text` for people, `json` for log collectors.
+    #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// The keys the server seals and signs with.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Keys")]
+pub struct KeyArgs {
     /// The master key (base64 of 32 bytes) that encrypts stored Gemini keys. Without it, a key
     /// file in the data dir is used (created on first start); PostgreSQL requires it.
     #[arg(long, env = "VIDEOPROMPT_MASTER_KEY", hide_env_values = true)]
     pub master_key: Option<SecretString>,
 
+    /// Key that signs image URLs (base64 of at least 32 bytes). Without it, a key is generated
+    /// on first start and kept in the database (sealed with the master key), so every instance
+    /// on the same database shares it.
+    #[arg(long, env = "VIDEOPROMPT_URL_SIGNING_KEY", hide_env_values = true)]
+    pub url_signing_key: Option<SecretString>,
+}
+
+/// How the server reaches Gemini.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Gemini")]
+pub struct GeminiArgs {
     /// Base URL of the Gemini API (point it at `videoprompt gemini-stand-in` for offline use).
     #[arg(
         long,
@@ -102,7 +146,12 @@ pub struct ServeArgs {
     /// the generation fails with GEMINI_FILE_PROCESSING.
     #[arg(long, env = "VIDEOPROMPT_GEMINI_FILE_WAIT", default_value = "60s", value_parser = parse_duration)]
     pub gemini_file_wait: Duration,
+}
 
+/// The generation workers and their retries.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Generation jobs")]
+pub struct JobArgs {
     /// Generations in flight per instance (they wait on the network, not on the CPU).
     #[arg(long, env = "VIDEOPROMPT_WORKERS", default_value_t = 16)]
     pub workers: usize,
@@ -125,7 +174,12 @@ pub struct ServeArgs {
     /// the queue for another instance or the next start.
     #[arg(long, env = "VIDEOPROMPT_SHUTDOWN_GRACE", default_value = "10s", value_parser = parse_duration)]
     pub shutdown_grace: Duration,
+}
 
+/// Sessions, password hashing and the sign-in throttle.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Accounts and sign-in")]
+pub struct AccountArgs {
     /// How long a sign-in token stays valid (e.g. `30d`, `12h`).
     #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub token_ttl: Duration,
@@ -183,7 +237,12 @@ pub struct ServeArgs {
         value_parser = at_least_one, default_value_t = 100_000
     )]
     pub sign_in_throttle_capacity: usize,
+}
 
+/// Limits of GraphQL requests, and who counts as a trusted proxy.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "GraphQL requests")]
+pub struct GraphqlArgs {
     /// Proxies whose `X-Forwarded-For` is believed, as IPs or CIDRs separated by commas (e.g.
     /// `10.0.0.0/8,127.0.0.1`). The client is the right-most forwarded address that is not one
     /// of them. Empty (the default): the client is the socket's peer, and the header is ignored.
@@ -228,7 +287,12 @@ pub struct ServeArgs {
     /// `--introspection false`.
     #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub field_suggestions: bool,
+}
 
+/// Uploaded images: their limits, where their bytes live and how their URLs are signed.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Uploads and images")]
+pub struct UploadArgs {
     /// Largest image file an upload may carry (e.g. `20MiB`).
     #[arg(long, env = "VIDEOPROMPT_UPLOAD_LIMIT", default_value = "20MiB", value_parser = parse_byte_size)]
     pub upload_limit: usize,
@@ -257,12 +321,6 @@ pub struct ServeArgs {
     #[arg(long, env = "VIDEOPROMPT_OBJECT_STORE_URL")]
     pub object_store_url: Option<String>,
 
-    /// Key that signs image URLs (base64 of at least 32 bytes). Without it, a key is generated
-    /// on first start and kept in the database (sealed with the master key), so every instance
-    /// on the same database shares it.
-    #[arg(long, env = "VIDEOPROMPT_URL_SIGNING_KEY", hide_env_values = true)]
-    pub url_signing_key: Option<SecretString>,
-
     /// How long an image URL stays valid (e.g. `1h`, `15m`).
     #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_positive_duration)]
     pub image_url_ttl: Duration,
@@ -271,7 +329,12 @@ pub struct ServeArgs {
     /// absolute. Without it the URLs are relative (`/images/…`).
     #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL", value_parser = parse_http_url)]
     pub public_base_url: Option<String>,
+}
 
+/// WebSocket connections.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "WebSocket")]
+pub struct WsArgs {
     /// How often the server pings each WebSocket connection (keeps proxies from closing idle
     /// connections, and is when a connection's sign-in token is checked again).
     #[arg(long, env = "VIDEOPROMPT_WS_PING_INTERVAL", default_value = "15s", value_parser = parse_positive_duration)]
@@ -285,13 +348,29 @@ pub struct ServeArgs {
     /// Most subscriptions one WebSocket connection may run at once.
     #[arg(long, env = "VIDEOPROMPT_WS_MAX_SUBSCRIPTIONS", value_parser = at_least_one, default_value_t = 100)]
     pub ws_max_subscriptions: usize,
+}
 
-    #[command(flatten)]
-    pub connections: ConnectionArgs,
+/// A group's values as an empty command line gives them: the flags' defaults (and what the
+/// environment sets, as for `serve`). How the Gemini client's and the job retries' own
+/// defaults come from the one place the defaults are written, the flags.
+fn group_defaults<T: clap::Args + clap::FromArgMatches>() -> T {
+    let command = T::augment_args(clap::Command::new("videoprompt"));
+    let matches = command
+        .try_get_matches_from(["videoprompt"])
+        .unwrap_or_else(|err| panic!("a setting from the environment is invalid: {err}"));
+    T::from_arg_matches(&matches).unwrap_or_else(|err| panic!("BUG: {err}"))
+}
 
-    /// Log format: `text` for people, `json` for log collectors.
-    #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
-    pub log_format: LogFormat,
+impl Default for GeminiArgs {
+    fn default() -> Self {
+        group_defaults()
+    }
+}
+
+impl Default for JobArgs {
+    fn default() -> Self {
+        group_defaults()
+    }
 }
 
 /// Deadlines and limits of client connections (see `http::server`): no socket may hold a
@@ -399,29 +478,17 @@ pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// Parses `500ms`, `30s`, `10m`, `12h`, `30d` (a bare number means seconds).
+/// Parses a duration the `humantime` way (`500ms`, `30s`, `10m`, `12h`, `30d`, `1h 30m`); a bare
+/// number means seconds, as it always has.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit() && c != '.')
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration like 30s, 10m or 12h"))?;
-    let seconds = match unit.trim() {
-        "ms" => number / 1000.0,
-        "" | "s" => number,
-        "m" => number * 60.0,
-        "h" => number * 3600.0,
-        "d" => number * 86_400.0,
-        other => {
-            return Err(format!(
-                "unknown duration unit `{other}` (use ms, s, m, h or d)"
-            ));
-        }
-    };
-    Duration::try_from_secs_f64(seconds).map_err(|_| format!("`{text}` is out of range"))
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Duration::try_from_secs_f64(seconds)
+            .map_err(|_| format!("`{text}` is out of range"));
+    }
+    humantime::parse_duration(text).map_err(|err| {
+        format!("`{text}` is not a duration like 500ms, 30s, 10m, 12h or 30d ({err})")
+    })
 }
 
 /// A list of networks, as `--trusted-proxies` takes it.
@@ -482,7 +549,8 @@ mod tests {
         assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
         assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("3 weeks").is_err());
+        assert_eq!(parse_duration("1h 30m"), Ok(Duration::from_secs(5400)));
+        assert!(parse_duration("30 parsecs").is_err());
     }
 
     #[test]
@@ -526,7 +594,7 @@ mod tests {
         assert!(err.contains("KiB") && err.contains("1024"), "{err}");
         use clap::Parser;
         let cli = Cli::try_parse_from(["videoprompt", "--upload-limit", "20MB"]).unwrap();
-        assert_eq!(cli.serve.upload_limit, 20 << 20);
+        assert_eq!(cli.serve.uploads.upload_limit, 20 << 20);
     }
 
     #[test]

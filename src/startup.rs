@@ -69,7 +69,7 @@ impl Worker {
         instance: uuid::Uuid,
         several_instances: bool,
     ) -> anyhow::Result<Self> {
-        let client = GeminiClient::new(GeminiConfig::from_serve_args(args))
+        let client = GeminiClient::new(GeminiConfig::from_args(&args.gemini))
             .context("could not build the Gemini client")?;
         // Unique per process: a restarted process must not count as the old lease holder.
         let owner = format!("{}-{}", std::process::id(), instance.simple());
@@ -93,14 +93,10 @@ impl Worker {
         Ok(Self {
             config: RunnerConfig {
                 owner,
-                workers: args.workers,
-                lease: args.lease,
-                retry: RetryPolicy {
-                    max_attempts: args.max_attempts,
-                    base_delay: args.retry_base_delay,
-                    ..RetryPolicy::default()
-                },
-                shutdown_grace: args.shutdown_grace,
+                workers: args.jobs.workers,
+                lease: args.jobs.lease,
+                retry: RetryPolicy::from_args(&args.jobs),
+                shutdown_grace: args.jobs.shutdown_grace,
                 idle_poll: Duration::from_secs(5),
             },
             handler: Arc::new(handler),
@@ -119,27 +115,31 @@ impl Application {
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
-        let master_key =
-            MasterKey::load(args.master_key.as_ref(), data_dir, !db::is_postgres(&url))?;
+        let master_key = MasterKey::load(
+            args.keys.master_key.as_ref(),
+            data_dir,
+            !db::is_postgres(&url),
+        )?;
         let mut db = db::connect(&url, args.database.db_max_connections).await?;
         let statements = StatementCounter::install(&mut db);
         db::migrate(&db).await?;
         let sealer = Sealer::new(&master_key);
         master_key_check::verify_or_record(&db, &sealer).await?;
         tracing::info!(database = db::backend_name(&db), url = %db::redact_url(&url), "database ready");
-        let images = ImageStore::open(args.object_store_url.as_deref(), data_dir)?;
-        if db::is_postgres(&url) && args.object_store_url.is_none() {
+        let images = ImageStore::open(args.uploads.object_store_url.as_deref(), data_dir)?;
+        if db::is_postgres(&url) && args.uploads.object_store_url.is_none() {
             tracing::warn!(
                 "image bytes are kept in the data dir; several instances need a shared store \
                  (--object-store-url)"
             );
         }
         let signing_key =
-            url_signing_key::load_or_create(&db, &sealer, args.url_signing_key.as_ref()).await?;
+            url_signing_key::load_or_create(&db, &sealer, args.keys.url_signing_key.as_ref())
+                .await?;
         let signer = UrlSigner::new(
             signing_key,
-            args.image_url_ttl,
-            args.public_base_url.as_deref(),
+            args.uploads.image_url_ttl,
+            args.uploads.public_base_url.as_deref(),
         );
 
         // One id per process, on its notifications and its leases.
@@ -170,18 +170,18 @@ impl Application {
         let state = AppState {
             accounts: Accounts::new(
                 db.clone(),
-                PasswordHasher::new(args.password_hash_concurrency),
+                PasswordHasher::new(args.accounts.password_hash_concurrency),
                 SignInThrottle::new(throttle_limits(&args)),
                 sessions.clone(),
-                args.token_ttl,
+                args.accounts.token_ttl,
             )?,
             collections: Collections::new(db.clone(), remover.clone()),
             images: Images::new(
                 db.clone(),
                 images.clone(),
                 UploadLimits {
-                    max_bytes: args.upload_limit,
-                    max_pixels: args.max_image_pixels,
+                    max_bytes: args.uploads.upload_limit,
+                    max_pixels: args.uploads.max_image_pixels,
                 },
                 concurrent_upload_checks(),
                 remover,
@@ -200,11 +200,11 @@ impl Application {
             db,
         };
         let limits = Limits {
-            max_depth: args.max_query_depth,
-            max_complexity: args.max_query_complexity,
-            max_selections: args.max_query_selections,
-            introspection: args.introspection,
-            field_suggestions: args.field_suggestions,
+            max_depth: args.graphql.max_query_depth,
+            max_complexity: args.graphql.max_query_complexity,
+            max_selections: args.graphql.max_query_selections,
+            introspection: args.graphql.introspection,
+            field_suggestions: args.graphql.field_suggestions,
         };
         let schema = graphql::with_limits(graphql::schema_builder(), limits)
             .data(state.clone())
@@ -212,22 +212,22 @@ impl Application {
         let endpoint = GraphqlEndpoint {
             state: state.clone(),
             schema: schema.clone(),
-            body_limit: args.body_limit,
-            max_batch: args.max_batch,
+            body_limit: args.graphql.body_limit,
+            max_batch: args.graphql.max_batch,
             uploads: MultipartLimits {
-                max_file_size: args.upload_limit,
-                max_files: args.upload_max_files,
-                max_request_size: args.upload_request_limit,
-                max_operations_size: args.body_limit,
-                max_batch: args.max_batch,
+                max_file_size: args.uploads.upload_limit,
+                max_files: args.uploads.upload_max_files,
+                max_request_size: args.uploads.upload_request_limit,
+                max_operations_size: args.graphql.body_limit,
+                max_batch: args.graphql.max_batch,
             },
             ws: WsSettings {
                 // Never zero (refused when parsed): tokio's interval timer would panic.
-                ping_interval: args.ws_ping_interval,
-                init_timeout: args.ws_init_timeout,
-                max_subscriptions: args.ws_max_subscriptions,
+                ping_interval: args.ws.ws_ping_interval,
+                init_timeout: args.ws.ws_init_timeout,
+                max_subscriptions: args.ws.ws_max_subscriptions,
             },
-            trusted_proxies: Arc::new(TrustedProxies::new(args.trusted_proxies.0.clone())),
+            trusted_proxies: Arc::new(TrustedProxies::new(args.graphql.trusted_proxies.0.clone())),
         };
         let router = http::router(state.clone(), endpoint);
         let worker = Worker::build(&args, &state, instance, several_instances)?;
@@ -338,7 +338,7 @@ fn server_config(args: &ServeArgs) -> ServerConfig {
     let limits = descriptors::raise_to_hard_limit();
     let db = u64::from(args.database.db_max_connections);
     let probes = connections.probe_connections as u64;
-    let workers = args.workers as u64;
+    let workers = args.jobs.workers as u64;
     let max_connections = match (connections.max_connections, limits) {
         (Some(cap), limits) => {
             if let Some(limits) = limits
@@ -378,16 +378,16 @@ fn server_config(args: &ServeArgs) -> ServerConfig {
 fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
     let failures = |limit| Rate {
         limit,
-        window: args.login_failure_window,
+        window: args.accounts.login_failure_window,
     };
     ThrottleLimits {
-        failures_per_account: failures(args.login_failures_per_account),
-        failures_per_address: failures(args.login_failures_per_address),
+        failures_per_account: failures(args.accounts.login_failures_per_account),
+        failures_per_address: failures(args.accounts.login_failures_per_address),
         registrations_per_address: Rate {
-            limit: args.registrations_per_address,
-            window: args.registration_window,
+            limit: args.accounts.registrations_per_address,
+            window: args.accounts.registration_window,
         },
-        capacity: args.sign_in_throttle_capacity,
+        capacity: args.accounts.sign_in_throttle_capacity,
     }
 }
 

@@ -5,62 +5,26 @@
 //! the Files API first (`files`: upload, wait until ACTIVE, delete afterwards). The answer is
 //! read in `answer`.
 //!
-//! The API key is passed per call (each user has their own) and only ever travels in the
-//! `x-goog-api-key` header, marked sensitive.
-
-use std::{fmt, sync::Arc};
+//! The client itself and how it sends a request are in `transport`, which both this file and
+//! `files` build on.
 
 use futures_util::Stream;
-use reqwest::header::{CONTENT_TYPE, HeaderName, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::CONTENT_TYPE;
+use secrecy::SecretString;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::{
     answer::{Generation, StreamEvent, StreamState, interpret},
-    config::GeminiConfig,
     error::GeminiError,
     files::UploadedFile,
     request::{GenerationRequest, serialise},
     stream::SseDecoder,
+    transport::{API_KEY_HEADER, GeminiClient, key_header, send},
     wire::{GenerateContentRequest, GenerateContentResponse, Part},
 };
 
-pub(super) const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-goog-api-key");
-
-#[derive(Clone)]
-pub struct GeminiClient {
-    pub(super) http: reqwest::Client,
-    pub(super) config: Arc<GeminiConfig>,
-}
-
-impl fmt::Debug for GeminiClient {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GeminiClient")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
 impl GeminiClient {
-    pub fn new(config: GeminiConfig) -> anyhow::Result<Self> {
-        // reqwest is built without a default crypto provider; installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .timeout(config.request_timeout)
-            .connect_timeout(config.connect_timeout)
-            .user_agent(concat!("videoprompt/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
-            http,
-            config: Arc::new(config),
-        })
-    }
-
-    pub fn config(&self) -> &GeminiConfig {
-        &self.config
-    }
-
     /// Generates the prompt in one request and waits for the whole answer.
     #[tracing::instrument(skip_all, fields(model = %self.config.model, bytes = request.image.len()))]
     pub async fn generate(
@@ -192,10 +156,6 @@ impl GeminiClient {
         state.finish().map(Some)
     }
 
-    pub(super) fn base(&self) -> &str {
-        self.config.base_url.trim_end_matches('/')
-    }
-
     fn model_url(&self, method: &str) -> String {
         format!(
             "{}/{}/models/{}:{method}",
@@ -204,29 +164,4 @@ impl GeminiClient {
             self.config.model
         )
     }
-}
-
-/// Sends a request; anything but a success status becomes a typed error from its body.
-pub(super) async fn send(
-    request: reqwest::RequestBuilder,
-) -> Result<reqwest::Response, GeminiError> {
-    let response = request
-        .send()
-        .await
-        .map_err(|err| GeminiError::from_transport(&err))?;
-    let status = response.status();
-    if status.is_success() {
-        return Ok(response);
-    }
-    let body = response.bytes().await.unwrap_or_default();
-    Err(GeminiError::from_response(status.as_u16(), &body))
-}
-
-/// The key as a header value, marked sensitive so no debug output or log shows it.
-pub(super) fn key_header(key: &SecretString) -> Result<HeaderValue, GeminiError> {
-    let mut value = HeaderValue::from_str(key.expose_secret()).map_err(|_| GeminiError::Auth {
-        message: "the stored API key has characters an HTTP header cannot carry".into(),
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
 }

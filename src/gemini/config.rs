@@ -3,6 +3,12 @@
 
 use std::time::Duration;
 
+use crate::config::GeminiArgs;
+
+/// How long a connection to Gemini may take to open (not a flag: a setting for operators
+/// only if it ever needs one).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Where Gemini is and how the client talks to it.
 #[derive(Debug, Clone)]
 pub struct GeminiConfig {
@@ -30,36 +36,27 @@ pub struct FilePollPolicy {
     pub max_wait: Duration,
 }
 
+/// The flags' defaults (`config::GeminiArgs`), the one place they are written.
 impl Default for GeminiConfig {
     fn default() -> Self {
-        Self {
-            base_url: "https://generativelanguage.googleapis.com".into(),
-            api_version: "v1beta".into(),
-            model: "gemini-3.8-flash".into(),
-            request_timeout: Duration::from_secs(120),
-            connect_timeout: Duration::from_secs(10),
-            // The server's upload limit: every accepted image fits inline by default (the
-            // service takes requests up to 100 MB; base64 grows the bytes by 4/3).
-            inline_limit: 20 << 20,
-            file_poll: FilePollPolicy::default(),
-        }
+        Self::from_args(&GeminiArgs::default())
     }
 }
 
 impl GeminiConfig {
     /// The client settings from the server's command line.
-    pub fn from_serve_args(args: &crate::config::ServeArgs) -> Self {
+    pub fn from_args(args: &GeminiArgs) -> Self {
         Self {
             base_url: args.gemini_base_url.clone(),
             api_version: args.gemini_api_version.clone(),
             model: args.gemini_model.clone(),
             request_timeout: args.gemini_timeout,
+            connect_timeout: CONNECT_TIMEOUT,
             inline_limit: args.gemini_inline_limit,
             file_poll: FilePollPolicy {
                 max_wait: args.gemini_file_wait,
                 ..FilePollPolicy::default()
             },
-            ..Self::default()
         }
     }
 }
@@ -69,7 +66,7 @@ impl Default for FilePollPolicy {
         Self {
             first_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(4),
-            max_wait: Duration::from_secs(60),
+            max_wait: GeminiArgs::default().gemini_file_wait,
         }
     }
 }

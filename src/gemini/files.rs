@@ -15,8 +15,8 @@ use tokio::time::Instant;
 
 use super::{
     GenerationRequest,
-    client::{API_KEY_HEADER, GeminiClient, key_header, send},
     error::GeminiError,
+    transport::{API_KEY_HEADER, GeminiClient, key_header, send},
     wire::{File, FileEnvelope, file_state},
 };
 use crate::backoff::Backoff;

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::backoff::Backoff;
+use crate::{backoff::Backoff, config::JobArgs};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
@@ -16,17 +16,19 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
 }
 
-impl Default for RetryPolicy {
-    fn default() -> Self {
+impl RetryPolicy {
+    /// The longest delay backoff alone produces (not a flag).
+    pub const MAX_DELAY: Duration = Duration::from_secs(30);
+
+    /// The policy the server's flags (`--max-attempts`, `--retry-base-delay`) ask for.
+    pub fn from_args(args: &JobArgs) -> Self {
         Self {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(500),
-            max_delay: Duration::from_secs(30),
+            max_attempts: args.max_attempts,
+            base_delay: args.retry_base_delay,
+            max_delay: Self::MAX_DELAY,
         }
     }
-}
 
-impl RetryPolicy {
     /// Whether a record that has been tried `attempts` times may be tried again.
     pub fn may_retry(&self, attempts: u32) -> bool {
         attempts < self.max_attempts
@@ -54,7 +56,7 @@ mod tests {
 
     #[test]
     fn delays_double_within_their_jitter_band_up_to_the_cap() {
-        let policy = RetryPolicy::default();
+        let policy = RetryPolicy::from_args(&JobArgs::default());
         for (attempts, full) in [(1, 500), (2, 1000), (3, 2000), (4, 4000), (12, 30_000)] {
             let full = Duration::from_millis(full);
             assert_eq!(policy.delay(attempts, None, 0.0), full / 2);
@@ -68,7 +70,7 @@ mod tests {
 
     #[test]
     fn the_servers_retry_delay_is_a_floor() {
-        let policy = RetryPolicy::default();
+        let policy = RetryPolicy::from_args(&JobArgs::default());
         let hint = Some(Duration::from_secs(7));
         assert_eq!(policy.delay(1, hint, 0.5), Duration::from_secs(7));
         assert_eq!(
@@ -79,7 +81,7 @@ mod tests {
 
     #[test]
     fn four_attempts_in_all_by_default() {
-        let policy = RetryPolicy::default();
+        let policy = RetryPolicy::from_args(&JobArgs::default());
         assert!(policy.may_retry(1) && policy.may_retry(3));
         assert!(!policy.may_retry(4));
     }

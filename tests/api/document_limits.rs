@@ -244,7 +244,7 @@ const APP_QUERY: &str = "{ me { collections(first: 20) { nodes { images(first: 2
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_introspection_and_the_app_query_fit_the_default() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.max_query_complexity = 100_000;
+        args.graphql.max_query_complexity = 100_000;
     })
     .await
     .unwrap();
@@ -260,9 +260,11 @@ async fn graphiql_introspection_and_the_app_query_fit_the_default() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_selection_limit_is_a_setting() {
-    let app = TestApp::spawn_with(Backend::Sqlite, |args| args.max_query_selections = 12)
-        .await
-        .unwrap();
+    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.graphql.max_query_selections = 12
+    })
+    .await
+    .unwrap();
     // 1 operation + 3 fields + 1 alias-free field inside: well under 12.
     let fits = app
         .gql("{ cameraStyles { value label } }", json!({}), None)

@@ -69,14 +69,14 @@ both_backends! {
 #[tokio::test]
 async fn a_wrong_master_key_is_refused_at_start_with_a_clear_message() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.master_key = Some(MasterKey::generate().to_base64().into());
+        args.keys.master_key = Some(MasterKey::generate().to_base64().into());
     })
     .await
     .unwrap();
     let mut args = app.args.clone();
     let _data_dir = app.stop().await;
 
-    args.master_key = Some(MasterKey::generate().to_base64().into());
+    args.keys.master_key = Some(MasterKey::generate().to_base64().into());
     let err = Application::build(args.clone())
         .await
         .err()
@@ -85,7 +85,7 @@ async fn a_wrong_master_key_is_refused_at_start_with_a_clear_message() {
     assert!(message.contains("master key does not match"), "{message}");
 
     // Without a configured key the data dir's key file is used: it too is not the original.
-    args.master_key = None;
+    args.keys.master_key = None;
     let err = Application::build(args)
         .await
         .err()

@@ -29,9 +29,9 @@ pub async fn app_with_stand_in(
     let stand_in = StandIn::spawn(StandInConfig::default()).await.unwrap();
     let base_url = stand_in.base_url();
     let app = TestApp::spawn_with(backend, |args| {
-        args.gemini_base_url = base_url;
+        args.gemini.gemini_base_url = base_url;
         // Retries without long waits; the stand-in's own retry delay (1 s) still applies.
-        args.retry_base_delay = Duration::from_millis(20);
+        args.jobs.retry_base_delay = Duration::from_millis(20);
         configure(args);
     })
     .await?;

@@ -70,11 +70,11 @@ async fn every_fault_ends_right_on_postgres() {
 async fn every_fault_ends_right(backend: Backend) {
     let Some((app, stand_in)) = app_with_stand_in(backend, |args| {
         // Every fixture is larger: all of them go through the Files API.
-        args.gemini_inline_limit = 1024;
-        args.gemini_timeout = Duration::from_millis(1500);
-        args.gemini_file_wait = Duration::from_secs(1);
+        args.gemini.gemini_inline_limit = 1024;
+        args.gemini.gemini_timeout = Duration::from_millis(1500);
+        args.gemini.gemini_file_wait = Duration::from_secs(1);
         // Every scenario in flight at once.
-        args.workers = SCENARIOS.len();
+        args.jobs.workers = SCENARIOS.len();
     })
     .await
     else {

@@ -78,7 +78,7 @@ async fn start(app: &TestApp, token: &str, image_id: &str) -> String {
 /// A server whose images all go through the Files API (so an aborted call shows as a file the
 /// stand-in still holds or not).
 async fn files_api_app(backend: Backend) -> Option<(TestApp, StandIn)> {
-    app_with_stand_in(backend, |args| args.gemini_inline_limit = 1024).await
+    app_with_stand_in(backend, |args| args.gemini.gemini_inline_limit = 1024).await
 }
 
 async fn cancelling_a_call_in_flight_aborts_it_and_retry_makes_a_new_record(backend: Backend) {
@@ -415,7 +415,8 @@ async fn start_raw(app: &TestApp, token: &str, image_id: &str) -> Value {
 /// their prompts, however many images there are.
 async fn a_page_of_images_with_their_prompts_costs_a_fixed_number_of_statements(backend: Backend) {
     // No workers: nothing else touches the database while statements are counted.
-    let Some((app, _stand_in)) = app_with_stand_in(backend, |args| args.workers = 0).await else {
+    let Some((app, _stand_in)) = app_with_stand_in(backend, |args| args.jobs.workers = 0).await
+    else {
         return;
     };
     let (token, first_image) = user_with_image(&app, "pages@example.org", "test-key-0001").await;

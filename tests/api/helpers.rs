@@ -131,7 +131,7 @@ impl TestApp {
             let (name, url) = create_postgres_database().await?;
             postgres_database = Some(name);
             args.database.database_url = Some(url);
-            args.master_key = Some(MasterKey::generate().to_base64().into());
+            args.keys.master_key = Some(MasterKey::generate().to_base64().into());
         }
         args.database.db_max_connections = 8;
         configure(&mut args);

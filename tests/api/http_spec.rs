@@ -178,10 +178,10 @@ async fn malformed_requests_get_clear_codes() {
 #[tokio::test]
 async fn bodies_batches_depth_and_complexity_are_limited() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.body_limit = 4096;
-        args.max_batch = 3;
-        args.max_query_depth = 3;
-        args.max_query_complexity = 20;
+        args.graphql.body_limit = 4096;
+        args.graphql.max_batch = 3;
+        args.graphql.max_query_depth = 3;
+        args.graphql.max_query_complexity = 20;
     })
     .await
     .unwrap();
@@ -280,8 +280,8 @@ async fn introspection_and_suggestions_can_be_turned_off() {
     );
 
     let closed = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.introspection = false;
-        args.field_suggestions = false;
+        args.graphql.introspection = false;
+        args.graphql.field_suggestions = false;
     })
     .await
     .unwrap();
@@ -344,8 +344,8 @@ async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
 #[tokio::test]
 async fn no_introspection_means_no_suggestions() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.introspection = false;
-        args.field_suggestions = true;
+        args.graphql.introspection = false;
+        args.graphql.field_suggestions = true;
     })
     .await
     .unwrap();

@@ -104,7 +104,7 @@ both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_public_base_url_makes_image_urls_absolute() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.public_base_url = Some("https://videoprompt.example/".into());
+        args.uploads.public_base_url = Some("https://videoprompt.example/".into());
     })
     .await
     .unwrap();
@@ -147,8 +147,8 @@ async fn a_configured_signing_key_is_used_and_bytes_can_live_elsewhere() {
     use base64::Engine;
     let key = base64::engine::general_purpose::STANDARD.encode([42u8; 32]);
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.url_signing_key = Some(key.clone().into());
-        args.object_store_url = Some("memory://".into());
+        args.keys.url_signing_key = Some(key.clone().into());
+        args.uploads.object_store_url = Some("memory://".into());
     })
     .await
     .unwrap();

@@ -51,9 +51,9 @@ pub async fn pair(
         .to_string();
     let base_url = stand_in.base_url();
     let a = TestApp::spawn_with(Backend::Postgres, |args| {
-        args.gemini_base_url = base_url;
-        args.retry_base_delay = Duration::from_millis(20);
-        args.object_store_url = Some(store_url);
+        args.gemini.gemini_base_url = base_url;
+        args.jobs.retry_base_delay = Duration::from_millis(20);
+        args.uploads.object_store_url = Some(store_url);
         configure_a(args);
     })
     .await?;
@@ -69,7 +69,7 @@ pub async fn pair(
 }
 
 fn workers(n: usize) -> impl FnOnce(&mut ServeArgs) {
-    move |args| args.workers = n
+    move |args| args.jobs.workers = n
 }
 
 /// Waits until the instance's listener has `LISTEN` in force.
@@ -336,8 +336,8 @@ async fn cancel_on_one_instance_aborts_the_gemini_call_running_on_the_other() {
     // A long lease: `b` would notice the cancel at its next renewal only after 40 s, so an
     // abort within the wait below came through the cancel notification.
     let long_lease = |args: &mut ServeArgs| {
-        args.workers = 2;
-        args.lease = Duration::from_secs(120);
+        args.jobs.workers = 2;
+        args.jobs.lease = Duration::from_secs(120);
     };
     let Some(pair) = pair(StandInConfig::default(), workers(0), long_lease).await else {
         return;
@@ -450,8 +450,8 @@ async fn an_image_uploaded_through_one_instance_is_served_and_generated_by_the_o
 async fn a_try_that_broke_off_leaves_no_text_behind_for_the_next_one() {
     // Every answer breaks off midway: two tries, then FAILED.
     let two_tries = |args: &mut ServeArgs| {
-        args.workers = 2;
-        args.max_attempts = 2;
+        args.jobs.workers = 2;
+        args.jobs.max_attempts = 2;
     };
     let Some(pair) = pair(StandInConfig::default(), workers(0), two_tries).await else {
         return;
@@ -501,8 +501,8 @@ async fn a_try_that_broke_off_leaves_no_text_behind_for_the_next_one() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_an_image_on_one_instance_ends_its_generation_cancelled_on_the_other() {
     let long_lease = |args: &mut ServeArgs| {
-        args.workers = 2;
-        args.lease = Duration::from_secs(120);
+        args.jobs.workers = 2;
+        args.jobs.lease = Duration::from_secs(120);
     };
     let Some(pair) = pair(StandInConfig::default(), workers(0), long_lease).await else {
         return;

@@ -31,7 +31,7 @@ async fn load(app: &TestApp, id: Uuid) -> video_prompt::Model {
 
 both_backends! {
     // These tests are the only claimers: the app's own workers would race them for records.
-    configure: |args: &mut videoprompt::config::ServeArgs| args.workers = 0;
+    configure: |args: &mut videoprompt::config::ServeArgs| args.jobs.workers = 0;
 
     async fn a_due_record_is_claimed_once_and_a_future_one_waits(app) {
         let owner = image_id(&app).await;

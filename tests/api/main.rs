@@ -20,6 +20,7 @@ mod image_urls;
 mod instances;
 mod instances_processes;
 mod job_queue;
+mod module_layers;
 mod nul_text;
 mod orphaned_bytes;
 mod pickers;

@@ -37,8 +37,8 @@ async fn bytes_without_a_row_are_swept_at_start(backend: Backend) {
     let store_url = format!("file://{}", store.path().display());
     let master_key = videoprompt::crypto::MasterKey::generate().to_base64();
     let Some(first) = TestApp::spawn_with(backend, |args| {
-        args.object_store_url = Some(store_url.clone());
-        args.master_key = Some(master_key.clone().into());
+        args.uploads.object_store_url = Some(store_url.clone());
+        args.keys.master_key = Some(master_key.clone().into());
     })
     .await
     else {

@@ -36,7 +36,7 @@ async fn with_key(app: &TestApp) -> (Uuid, Uuid) {
 
 both_backends! {
     // No workers: a request wakes them, and the test claims records itself.
-    configure: |args| args.workers = 0;
+    configure: |args| args.jobs.workers = 0;
     async fn a_request_is_recorded_pending_with_clean_inputs(app) {
         let (user, image) = with_key(&app).await;
         let record = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();

@@ -24,7 +24,7 @@ impl InProcess {
     async fn new() -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let mut args = serve_args(data_dir.path());
-        args.workers = 0;
+        args.jobs.workers = 0;
         let app = Application::build(args).await.unwrap();
         Self {
             app,

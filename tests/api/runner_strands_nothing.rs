@@ -94,7 +94,7 @@ async fn run_until_finished(
 }
 
 async fn a_panicking_handler_ends_the_record_failed(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |args| args.workers = 0).await else {
+    let Some(app) = TestApp::spawn_with(backend, |args| args.jobs.workers = 0).await else {
         return;
     };
     let id = pending(&app, image_id(&app).await, -1).await;
@@ -108,7 +108,7 @@ async fn a_panicking_handler_ends_the_record_failed(backend: Backend) {
 }
 
 async fn a_record_whose_workers_keep_dying_ends_failed(backend: Backend) {
-    let Some(app) = TestApp::spawn_with(backend, |args| args.workers = 0).await else {
+    let Some(app) = TestApp::spawn_with(backend, |args| args.jobs.workers = 0).await else {
         return;
     };
     let id = pending(&app, image_id(&app).await, -1).await;

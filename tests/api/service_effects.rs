@@ -50,7 +50,7 @@ fn nothing_more(events: &mut Receiver<Event>) {
 }
 
 both_backends! {
-    configure: |args| args.workers = 0;
+    configure: |args| args.jobs.workers = 0;
     async fn every_real_change_is_published_once_and_an_unchanged_record_not_again(app) {
         let (user, image) = image_id(&app).await;
         app.state.gemini_keys.set_key(user, "test-key-1234".to_owned().into()).await.unwrap();
@@ -83,8 +83,8 @@ async fn a_cancel_through_the_service_stops_the_running_call(backend: Backend) {
     // A long lease: the worker would notice the cancel at its next renewal only after 40 s, so
     // an abort within the wait below came from the cancel itself.
     let Some((app, stand_in)) = app_with_stand_in(backend, |args| {
-        args.workers = 1;
-        args.lease = Duration::from_secs(120);
+        args.jobs.workers = 1;
+        args.jobs.lease = Duration::from_secs(120);
     })
     .await
     else {

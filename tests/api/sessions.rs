@@ -197,7 +197,7 @@ both_backends! {
 
 /// Pings far apart: a socket that closes during a test did not close at a ping.
 fn long_pings(args: &mut videoprompt::config::ServeArgs) {
-    args.ws_ping_interval = Duration::from_secs(3600);
+    args.ws.ws_ping_interval = Duration::from_secs(3600);
 }
 
 fn bearer(token: &str) -> Value {
@@ -254,7 +254,7 @@ both_backends! {
 both_backends! {
     configure: |args| {
         long_pings(args);
-        args.token_ttl = Duration::from_secs(4);
+        args.accounts.token_ttl = Duration::from_secs(4);
     };
 
     async fn an_expiring_token_closes_the_socket_at_its_expiry(app) {
@@ -268,7 +268,7 @@ both_backends! {
 }
 
 both_backends! {
-    configure: |args| args.ws_ping_interval = Duration::from_millis(200);
+    configure: |args| args.ws.ws_ping_interval = Duration::from_millis(200);
 
     async fn a_session_removed_behind_the_servers_back_ends_at_the_next_ping(app) {
         let (token, _) = app.register("ws-ping@example.de").await;

@@ -71,18 +71,18 @@ const WINDOW: Duration = Duration::from_secs(3600);
 /// Behind a trusted proxy on 127.0.0.1, with small limits and a long window (nothing refills
 /// while a test runs, whatever the machine's speed).
 fn behind_proxy(args: &mut ServeArgs) {
-    args.trusted_proxies = videoprompt::config::parse_ip_nets("127.0.0.1").unwrap();
-    args.login_failures_per_account = 3;
-    args.login_failures_per_address = 6;
-    args.login_failure_window = WINDOW;
-    args.registrations_per_address = 2;
-    args.registration_window = WINDOW;
+    args.graphql.trusted_proxies = videoprompt::config::parse_ip_nets("127.0.0.1").unwrap();
+    args.accounts.login_failures_per_account = 3;
+    args.accounts.login_failures_per_address = 6;
+    args.accounts.login_failure_window = WINDOW;
+    args.accounts.registrations_per_address = 2;
+    args.accounts.registration_window = WINDOW;
 }
 
 /// No trusted proxy: the socket's address counts, whatever the header says.
 fn direct(args: &mut ServeArgs) {
-    args.login_failures_per_account = 3;
-    args.login_failure_window = WINDOW;
+    args.accounts.login_failures_per_account = 3;
+    args.accounts.login_failure_window = WINDOW;
 }
 
 both_backends! {

@@ -207,15 +207,15 @@ macro_rules! with_stand_in {
 fn defaults(_: &mut ServeArgs) {}
 
 fn quick_pings(args: &mut ServeArgs) {
-    args.ws_ping_interval = Duration::from_millis(200);
+    args.ws.ws_ping_interval = Duration::from_millis(200);
 }
 
 fn small_bodies(args: &mut ServeArgs) {
-    args.body_limit = 8 * 1024;
+    args.graphql.body_limit = 8 * 1024;
 }
 
 fn two_subscriptions(args: &mut ServeArgs) {
-    args.ws_max_subscriptions = 2;
+    args.ws.ws_max_subscriptions = 2;
 }
 
 with_stand_in! {
@@ -304,7 +304,7 @@ async fn sign_in_variants(app: TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_connection_init_in_time_closes_4408() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
-        args.ws_init_timeout = Duration::from_millis(200);
+        args.ws.ws_init_timeout = Duration::from_millis(200);
     })
     .await
     .unwrap();

@@ -152,10 +152,10 @@ both_backends! {
 /// A server with small limits, so the tests can exceed them cheaply.
 async fn spawn_small(backend: Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, |args| {
-        args.upload_limit = 4 * 1024;
-        args.upload_request_limit = 64 * 1024;
-        args.upload_max_files = 2;
-        args.max_image_pixels = 1_000_000;
+        args.uploads.upload_limit = 4 * 1024;
+        args.uploads.upload_request_limit = 64 * 1024;
+        args.uploads.upload_max_files = 2;
+        args.uploads.max_image_pixels = 1_000_000;
     })
     .await
 }

@@ -26,7 +26,7 @@ use crate::{both_backends, helpers::TestApp};
 type Client = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
 fn small_bodies(args: &mut videoprompt::config::ServeArgs) {
-    args.body_limit = 8 * 1024;
+    args.graphql.body_limit = 8 * 1024;
 }
 
 /// An initialised connection.
