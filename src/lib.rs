@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `startup` builds the one `AppState` (state) and the schema; `auth` hashes passwords and
-//! issues tokens; `crypto` seals Gemini keys with the master key; `images` checks uploaded files,
+//! issues tokens; `crypto` seals Gemini keys with the master key; `image_files` checks uploaded files,
 //! stores their bytes and signs their URLs; `jobs` runs generations and `events` fans their
 //! changes out, and `cluster` carries them between instances on one PostgreSQL; `gemini` holds
 //! the Gemini client and the local stand-in that speaks its wire format; `config` is the
@@ -29,7 +29,7 @@ pub mod events;
 pub mod gemini;
 pub mod graphql;
 pub mod http;
-pub mod images;
+pub mod image_files;
 pub mod jobs;
 pub mod memory;
 pub mod services;

@@ -30,7 +30,7 @@ use crate::{
         server::{self, BodyRules, ServerConfig, descriptors},
         ws::WsSettings,
     },
-    images::{ImageStore, UrlSigner},
+    image_files::{ImageStore, UrlSigner},
     jobs::{
         Jobs, Progress,
         retry::RetryPolicy,

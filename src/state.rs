@@ -7,7 +7,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::SessionEnds,
     events::EventHub,
-    images::{ImageStore, UrlSigner},
+    image_files::{ImageStore, UrlSigner},
     services::{Accounts, Collections, GeminiKeys, Images, VideoPrompts},
 };
 

@@ -6,7 +6,7 @@ pub mod client_addr;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
-pub mod images;
+pub mod image_bytes;
 pub mod multipart;
 pub mod negotiate;
 pub mod server;
@@ -37,7 +37,7 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/images/{id}", get(images::get))
+        .route("/images/{id}", get(image_bytes::get))
         .with_state(state);
     Router::new()
         .merge(graphql)

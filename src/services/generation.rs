@@ -22,7 +22,7 @@ use crate::{
     },
     error::AppError,
     gemini::{GeminiClient, GenerationRequest, StreamEvent},
-    images::ImageStore,
+    image_files::ImageStore,
     jobs::{
         Progress,
         runner::{Attempt, Handler},

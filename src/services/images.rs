@@ -22,7 +22,7 @@ use super::{
 use crate::{
     db::now,
     error::{AppError, AppResult, Missing},
-    images::{ImageStore, probe},
+    image_files::{ImageStore, probe},
 };
 
 /// An uploaded file as the transport hands it over: a client-given name and the spooled bytes.

@@ -13,7 +13,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use tokio_util::sync::CancellationToken;
 
-use crate::images::ImageStore;
+use crate::image_files::ImageStore;
 
 /// Bytes younger than this are left alone: their upload may still be writing its row.
 pub const GRACE: Duration = Duration::from_secs(60 * 60);

@@ -21,7 +21,7 @@ use crate::{
     db::now,
     error::{AppError, AppResult, Missing},
     events::EventHub,
-    images::ImageStore,
+    image_files::ImageStore,
     jobs::Jobs,
 };
 

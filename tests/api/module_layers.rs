@@ -8,7 +8,14 @@ use std::{collections::BTreeSet, fs, path::Path};
 const LAYERS: &[&[&str]] = &[
     // Foundations: no module of the server below them.
     &[
-        "config", "domain", "crypto", "db", "backoff", "events", "images", "memory",
+        "config",
+        "domain",
+        "crypto",
+        "db",
+        "backoff",
+        "events",
+        "image_files",
+        "memory",
     ],
     &["auth", "telemetry"],
     &["error", "gemini", "jobs"],

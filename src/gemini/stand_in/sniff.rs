@@ -4,7 +4,7 @@
 /// The MIME type the bytes really have, if they are an image Gemini accepts: the upload
 /// path's own sniffer, so a file the server accepts is never one the stand-in refuses.
 pub(crate) fn image_mime(bytes: &[u8]) -> Option<&'static str> {
-    crate::images::probe::sniff(bytes).map(crate::images::probe::ImageKind::mime_type)
+    crate::image_files::probe::sniff(bytes).map(crate::image_files::probe::ImageKind::mime_type)
 }
 
 /// The image types the service takes.

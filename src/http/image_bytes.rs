@@ -13,7 +13,7 @@ use axum::{
 };
 use uuid::Uuid;
 
-use crate::{images::probe::ImageKind, services::images, state::AppState};
+use crate::{image_files::probe::ImageKind, services::images, state::AppState};
 
 /// Read as plain strings: a malformed value must get the same bare 403 as a wrong one, not the
 /// query extractor's descriptive 400.
