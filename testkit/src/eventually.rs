@@ -57,3 +57,27 @@ pub async fn eventually_within<O: Outcome>(
         tokio::time::sleep(POLL).await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{eventually, eventually_within};
+
+    #[tokio::test]
+    async fn it_returns_once_the_condition_holds_with_what_it_held_with() {
+        let mut looks = 0;
+        let value = eventually("the third look", async || {
+            looks += 1;
+            (looks == 3).then_some(looks * 10)
+        })
+        .await;
+        assert_eq!(value, 30);
+    }
+
+    #[tokio::test]
+    #[should_panic(expected = "gave up after 0 s waiting until pigs fly")]
+    async fn it_fails_naming_what_never_happened() {
+        eventually_within(Duration::from_millis(50), "pigs fly", async || false).await;
+    }
+}

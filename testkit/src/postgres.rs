@@ -90,3 +90,47 @@ impl Drop for TestDatabase {
         .join();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::{ConnectionTrait, Database, DatabaseBackend, Statement};
+
+    use super::{TestDatabase, postgres_admin_url};
+
+    async fn exists(name: &str) -> bool {
+        let admin = Database::connect(postgres_admin_url()).await.unwrap();
+        let rows = admin
+            .query_all_raw(Statement::from_sql_and_values(
+                DatabaseBackend::Postgres,
+                "SELECT 1 FROM pg_database WHERE datname = $1",
+                [name.into()],
+            ))
+            .await
+            .unwrap();
+        let _ = admin.close().await;
+        !rows.is_empty()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_database_is_dropped_also_when_its_test_panics_with_a_connection_open() {
+        let Some(database) = TestDatabase::create().await else {
+            return;
+        };
+        let name = database.name().to_owned();
+        // A connection left open, as a killed server leaves them: only FORCE gets past it.
+        let open = Database::connect(database.url()).await.unwrap();
+        open.execute_unprepared("CREATE TABLE t (x int)")
+            .await
+            .unwrap();
+        assert!(exists(&name).await);
+
+        let failed = tokio::spawn(async move {
+            let _database = database;
+            panic!("a failing test");
+        })
+        .await;
+
+        assert!(failed.unwrap_err().is_panic());
+        assert!(!exists(&name).await, "{name} is still there");
+    }
+}
