@@ -27,9 +27,13 @@ use std::{
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use testkit::{
+    Api, ServerProcess,
+    scenario::{create_collection, fixture, register, set_gemini_key, upload_accepted},
+};
 use tokio::sync::Semaphore;
 
-use common::{PASSWORD, Spawned, ms, percentile};
+use common::{ms, percentile};
 
 struct Options {
     runs: usize,
@@ -74,7 +78,7 @@ fn options() -> Options {
 }
 
 /// The server under test: `workers` workers, Gemini at `stand_in`, SQLite in a fresh folder.
-fn server(stand_in: &Spawned, workers: usize) -> Spawned {
+fn server(stand_in: &ServerProcess, workers: usize) -> ServerProcess {
     let data_dir = tempfile::tempdir().unwrap();
     let mut command = common::videoprompt();
     command
@@ -83,104 +87,44 @@ fn server(stand_in: &Spawned, workers: usize) -> Spawned {
         .args(["--listen", "127.0.0.1:0", "--data-dir"])
         .arg(data_dir.path())
         .arg("--gemini-base-url")
-        .arg(&stand_in.base)
+        .arg(stand_in.base())
         .args(["--workers", &workers.to_string()]);
-    Spawned::start(command, "GraphiQL at", Some(data_dir))
+    common::start(command).keeping(data_dir)
 }
 
-#[derive(Clone)]
-struct Api {
-    client: reqwest::Client,
-    base: String,
-    token: Option<String>,
+/// A signed-in user with a Gemini key and a collection: (token, collection id).
+async fn sign_up(api: &Api, email: &str) -> (String, String) {
+    let (token, _) = register(api, email).await;
+    set_gemini_key(api, &token, "bench-key-0001").await;
+    let collection = create_collection(api, &token, "Bench").await;
+    (token, collection)
 }
 
-impl Api {
-    async fn gql(&self, query: &str, variables: Value) -> Value {
-        let mut request = self
-            .client
-            .post(format!("{}/graphql", self.base))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = &self.token {
-            request = request.bearer_auth(token);
-        }
-        let body: Value = request.send().await.unwrap().json().await.unwrap();
-        assert!(body.get("errors").is_none(), "unexpected errors: {body}");
-        body
-    }
+async fn upload(api: &Api, token: &str, collection: &str, name: &str, bytes: Vec<u8>) -> String {
+    let image = upload_accepted(
+        api,
+        token,
+        collection,
+        name,
+        bytes,
+        "application/octet-stream",
+    )
+    .await;
+    image["id"].as_str().unwrap().to_owned()
+}
 
-    /// A signed-in user with a Gemini key and a collection; returns the collection id.
-    async fn sign_up(&mut self, email: &str) -> String {
-        let body = self
-            .gql(
-                "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-                json!({ "input": { "email": email, "password": PASSWORD } }),
-            )
-            .await;
-        self.token = Some(
-            body["data"]["register"]["token"]
-                .as_str()
-                .unwrap()
-                .to_owned(),
-        );
-        self.gql(
-            "mutation { setGeminiApiKey(apiKey: \"bench-key-0001\") { id } }",
-            json!({}),
+async fn generate(api: &Api, token: &str, image: &str) -> String {
+    let body = api
+        .gql_ok(
+            "mutation($input: GenerateVideoPromptInput!) { generateVideoPrompt(input: $input) { id } }",
+            json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "CINEMATIC" } }),
+            Some(token),
         )
         .await;
-        let body = self
-            .gql(
-                "mutation { createCollection(name: \"Bench\") { id } }",
-                json!({}),
-            )
-            .await;
-        body["data"]["createCollection"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
-
-    async fn upload(&self, collection: &str, name: &str, bytes: Vec<u8>) -> String {
-        let operations = json!({
-            "query": "mutation($c: ID!, $file: Upload!) { uploadImage(collectionId: $c, file: $file) { id } }",
-            "variables": { "c": collection, "file": null },
-        });
-        let form = reqwest::multipart::Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.file"] }).to_string())
-            .part(
-                "0",
-                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-            );
-        let body: Value = self
-            .client
-            .post(format!("{}/graphql", self.base))
-            .bearer_auth(self.token.as_deref().unwrap())
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["data"]["uploadImage"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("upload failed: {body}"))
-            .to_owned()
-    }
-
-    async fn generate(&self, image: &str) -> String {
-        let body = self
-            .gql(
-                "mutation($input: GenerateVideoPromptInput!) { generateVideoPrompt(input: $input) { id } }",
-                json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "CINEMATIC" } }),
-            )
-            .await;
-        body["data"]["generateVideoPrompt"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    }
+    body["data"]["generateVideoPrompt"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A valid RGB PNG of about `target` bytes whose pixel data is stored uncompressed (deflate
@@ -268,23 +212,20 @@ const FOLLOW: &str =
 async fn overhead(options: &Options) {
     let stand_in = common::stand_in(0);
     let server = server(&stand_in, 16);
-    let mut api = Api {
-        client: reqwest::Client::new(),
-        base: server.base.clone(),
-        token: None,
-    };
-    let collection = api.sign_up("overhead@bench.test").await;
+    let api = server.as_ref();
+    let (token, collection) = sign_up(api, "overhead@bench.test").await;
     let png = png_of_about(options.image_kib << 10);
     let size = png.len();
-    let image = api.upload(&collection, "noise.png", png).await;
+    let image = upload(api, &token, &collection, "noise.png", png).await;
 
     let mut recorded = Vec::with_capacity(options.runs);
     let mut observed = Vec::with_capacity(options.runs);
     for _ in 0..options.runs {
-        let id = api.generate(&image).await;
+        let id = generate(api, &token, &image).await;
         let answered = Instant::now();
+        // A tight poll, no pause: the time until it sees COMPLETED is what is measured.
         let record = loop {
-            let body = api.gql(FOLLOW, json!({ "id": id })).await;
+            let body = api.gql_ok(FOLLOW, json!({ "id": id }), Some(&token)).await;
             let record = body["data"]["videoPrompt"].clone();
             match record["status"].as_str() {
                 Some("COMPLETED") => break record,
@@ -319,24 +260,22 @@ async fn overhead(options: &Options) {
 async fn capacity(options: &Options) {
     let stand_in = common::stand_in(options.latency_ms);
     let server = server(&stand_in, options.workers);
-    let mut api = Api {
-        client: reqwest::Client::new(),
-        base: server.base.clone(),
-        token: None,
-    };
-    let collection = api.sign_up("capacity@bench.test").await;
-    let fixture = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/images/landscape.jpg"),
-    )
-    .unwrap();
+    let api = server.as_ref();
+    let (token, collection) = sign_up(api, "capacity@bench.test").await;
+    let fixture = fixture("landscape.jpg");
     // A hundred generations per image keeps each image's list one page long.
     let images = options.jobs.div_ceil(100);
     let mut image_ids = Vec::new();
     for n in 0..images {
         image_ids.push(
-            api.upload(&collection, &format!("l{n}.jpg"), fixture.clone())
-                .await,
+            upload(
+                api,
+                &token,
+                &collection,
+                &format!("l{n}.jpg"),
+                fixture.clone(),
+            )
+            .await,
         );
     }
 
@@ -344,10 +283,15 @@ async fn capacity(options: &Options) {
     let requests = Arc::new(Semaphore::new(64));
     let mut tasks = Vec::with_capacity(options.jobs);
     for n in 0..options.jobs {
-        let (api, image, requests) = (api.clone(), image_ids[n % images].clone(), requests.clone());
+        let (api, token, image, requests) = (
+            api.clone(),
+            token.clone(),
+            image_ids[n % images].clone(),
+            requests.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let _permit = requests.acquire().await.unwrap();
-            api.generate(&image).await
+            generate(&api, &token, &image).await
         }));
     }
     for task in tasks {
@@ -355,14 +299,17 @@ async fn capacity(options: &Options) {
     }
     let all_requested = started.elapsed();
 
-    // Poll each image's page of prompts until every record is finished.
+    // Poll each image's page of prompts until every record is finished. Not `eventually`: the
+    // pause between looks is part of the measurement (polls load the server being measured),
+    // and a large `--jobs` may take as long as it takes.
     let records = loop {
         let mut records = Vec::new();
         for image in &image_ids {
             let body = api
-                .gql(
+                .gql_ok(
                     "query($id: ID!) { image(id: $id) { videoPrompts(first: 100) { nodes { status errorCode createdAt completedAt } } } }",
                     json!({ "id": image }),
+                    Some(&token),
                 )
                 .await;
             records.extend(
@@ -419,15 +366,13 @@ async fn capacity(options: &Options) {
     );
     println!(
         "    server peak RSS (VmHWM): {:.1} MiB",
-        server.memory_kib("VmHWM") as f64 / 1024.0
+        common::memory_kib(&server, "VmHWM") as f64 / 1024.0
     );
     assert_eq!(completed, options.jobs, "not every generation completed");
 }
 
 #[tokio::main]
 async fn main() {
-    // reqwest is built without a TLS provider of its own (the server picks ring).
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let options = options();
     if options.only.as_deref() != Some("capacity") {
         overhead(&options).await;

@@ -30,13 +30,17 @@ use std::{
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
+use testkit::{
+    Api, ServerProcess, TestDatabase,
+    scenario::{create_collection, fixture, register, set_gemini_key, upload_accepted},
+};
 use tokio::sync::Semaphore;
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
 
-use common::{PASSWORD, Spawned, graphql, ms, percentile, stand_in};
+use common::{ms, percentile, stand_in};
 
 struct Options {
     jobs: usize,
@@ -76,28 +80,21 @@ fn options() -> Options {
     options
 }
 
-/// A fresh database, the settings every instance shares, and the instances.
+/// A fresh database, the settings every instance shares, and the instances. Dropped in this
+/// order: the instances killed, the connection closed, the database dropped.
 struct Cluster {
-    admin: DatabaseConnection,
-    name: String,
+    instances: Vec<ServerProcess>,
     db: DatabaseConnection,
-    instances: Vec<Spawned>,
+    _database: TestDatabase,
     _store: tempfile::TempDir,
 }
 
 impl Cluster {
-    async fn start(stand_in: &Spawned, instances: usize, workers: usize) -> Self {
-        let admin_url = std::env::var("VIDEOPROMPT_TEST_POSTGRES_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let admin = Database::connect(&admin_url)
+    async fn start(stand_in: &ServerProcess, instances: usize, workers: usize) -> Self {
+        let database = TestDatabase::create()
             .await
             .expect("PostgreSQL is needed: set VIDEOPROMPT_TEST_POSTGRES_URL");
-        let name = format!("vp_bench_{}", uuid::Uuid::now_v7().simple());
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let url = format!("{}/{name}", admin_url.rsplit_once('/').unwrap().0);
+        let url = database.url().to_owned();
         let store = tempfile::tempdir().unwrap();
         let store_url = format!("file://{}/", store.path().display());
         let key = videoprompt::crypto::MasterKey::generate().to_base64();
@@ -115,18 +112,17 @@ impl Cluster {
                 .env("DATABASE_URL", &url)
                 .env("VIDEOPROMPT_MASTER_KEY", &key)
                 .env("VIDEOPROMPT_OBJECT_STORE_URL", &store_url)
-                .env("VIDEOPROMPT_GEMINI_BASE_URL", &stand_in.base)
+                .env("VIDEOPROMPT_GEMINI_BASE_URL", stand_in.base())
                 .env("VIDEOPROMPT_DB_MAX_CONNECTIONS", "32");
-            started.push(Spawned::start(command, "GraphiQL at", Some(dir)));
+            started.push(common::start(command).keeping(dir));
         }
         // Each listener says it is listening only to its log, which the bench does not read;
         // it resyncs its subscribers once it is, so a short pause is enough here.
         tokio::time::sleep(Duration::from_millis(500)).await;
         Self {
-            admin,
-            name,
-            db: Database::connect(&url).await.unwrap(),
             instances: started,
+            db: Database::connect(&url).await.unwrap(),
+            _database: database,
             _store: store,
         }
     }
@@ -140,105 +136,40 @@ impl Cluster {
             .unwrap();
         row.try_get_by_index(0).unwrap()
     }
-
-    async fn drop_database(self) {
-        let Self {
-            admin,
-            name,
-            db,
-            instances,
-            ..
-        } = self;
-        drop(instances);
-        let _ = db.close().await;
-        let _ = admin
-            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-            .await;
-    }
 }
 
-/// Registers a user with a key and a collection on `base`; returns (token, collection id).
-async fn sign_up(client: &reqwest::Client, base: &str, email: &str) -> (String, String) {
-    let body = graphql(
-        client,
-        base,
-        "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-        json!({ "input": { "email": email, "password": PASSWORD } }),
-        None,
-    )
-    .await;
-    let token = body["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    graphql(
-        client,
-        base,
-        "mutation { setGeminiApiKey(apiKey: \"bench-key-0001\") { id } }",
-        json!({}),
-        Some(&token),
-    )
-    .await;
-    let body = graphql(
-        client,
-        base,
-        "mutation { createCollection(name: \"Bench\") { id } }",
-        json!({}),
-        Some(&token),
-    )
-    .await;
-    let collection = body["data"]["createCollection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+/// Registers a user with a key and a collection on `api`; returns (token, collection id).
+async fn sign_up(api: &Api, email: &str) -> (String, String) {
+    let (token, _) = register(api, email).await;
+    set_gemini_key(api, &token, "bench-key-0001").await;
+    let collection = create_collection(api, &token, "Bench").await;
     (token, collection)
 }
 
-async fn upload(client: &reqwest::Client, base: &str, token: &str, collection: &str) -> String {
-    let bytes = std::fs::read(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures/images/landscape.jpg"),
+async fn upload(api: &Api, token: &str, collection: &str) -> String {
+    let image = upload_accepted(
+        api,
+        token,
+        collection,
+        "landscape.jpg",
+        fixture("landscape.jpg"),
+        "application/octet-stream",
     )
-    .unwrap();
-    let operations = json!({
-        "query": "mutation($c: ID!, $file: Upload!) { uploadImage(collectionId: $c, file: $file) { id } }",
-        "variables": { "c": collection, "file": null },
-    });
-    let form = reqwest::multipart::Form::new()
-        .text("operations", operations.to_string())
-        .text("map", json!({ "0": ["variables.file"] }).to_string())
-        .part(
-            "0",
-            reqwest::multipart::Part::bytes(bytes).file_name("landscape.jpg"),
-        );
-    let body: Value = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["data"]["uploadImage"]["id"]
-        .as_str()
-        .unwrap_or_else(|| panic!("upload failed: {body}"))
-        .to_owned()
+    .await;
+    image["id"].as_str().unwrap().to_owned()
 }
 
 const GENERATE: &str =
     "mutation($input: GenerateVideoPromptInput!) { generateVideoPrompt(input: $input) { id } }";
 
-async fn generate(client: &reqwest::Client, base: &str, token: &str, image: &str) -> String {
-    let body = graphql(
-        client,
-        base,
-        GENERATE,
-        json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "CINEMATIC" } }),
-        Some(token),
-    )
-    .await;
+async fn generate(api: &Api, token: &str, image: &str) -> String {
+    let body = api
+        .gql_ok(
+            GENERATE,
+            json!({ "input": { "imageId": image, "cameraStyle": "PAN", "filmEffect": "CINEMATIC" } }),
+            Some(token),
+        )
+        .await;
     body["data"]["generateVideoPrompt"]["id"]
         .as_str()
         .unwrap()
@@ -249,24 +180,26 @@ async fn generate(client: &reqwest::Client, base: &str, token: &str, image: &str
 async fn throughput(options: &Options, instances: usize) -> f64 {
     let stand_in = stand_in(options.latency_ms);
     let cluster = Cluster::start(&stand_in, instances, options.workers).await;
-    let client = reqwest::Client::new();
-    let bases: Vec<String> = cluster.instances.iter().map(|p| p.base.clone()).collect();
-    let (token, collection) = sign_up(&client, &bases[0], "throughput@bench.test").await;
-    let image = upload(&client, &bases[0], &token, &collection).await;
+    let apis: Vec<Api> = cluster
+        .instances
+        .iter()
+        .map(|p| p.as_ref().clone())
+        .collect();
+    let (token, collection) = sign_up(&apis[0], "throughput@bench.test").await;
+    let image = upload(&apis[0], &token, &collection).await;
 
     let requests = Arc::new(Semaphore::new(64));
     let mut tasks = Vec::with_capacity(options.jobs);
     for n in 0..options.jobs {
-        let (client, base, token, image, requests) = (
-            client.clone(),
-            bases[n % instances].clone(),
+        let (api, token, image, requests) = (
+            apis[n % instances].clone(),
             token.clone(),
             image.clone(),
             requests.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let _permit = requests.acquire().await.unwrap();
-            generate(&client, &base, &token, &image).await
+            generate(&api, &token, &image).await
         }));
     }
     for task in tasks {
@@ -307,15 +240,17 @@ async fn throughput(options: &Options, instances: usize) -> f64 {
         span_ms as f64 / 1000.0,
         per_second / ideal * 100.0
     );
-    cluster.drop_database().await;
+    drop(cluster);
     per_second
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// A graphql-transport-ws connection subscribed to an image's records.
-async fn subscribe(base: &str, token: &str, image: &str) -> Socket {
-    let mut request = format!("{}/graphql", base.replace("http://", "ws://"))
+async fn subscribe(api: &Api, token: &str, image: &str) -> Socket {
+    let mut request = api
+        .url("/graphql")
+        .replacen("http://", "ws://", 1)
         .into_client_request()
         .unwrap();
     request.headers_mut().insert(
@@ -356,24 +291,20 @@ async fn arrival(ws: &mut Socket, id: &str) -> Instant {
 async fn delivery(options: &Options) {
     let stand_in = stand_in(0);
     let cluster = Cluster::start(&stand_in, 2, 0).await;
-    let client = reqwest::Client::new();
-    let (a, b) = (
-        cluster.instances[0].base.clone(),
-        cluster.instances[1].base.clone(),
-    );
-    let (token, collection) = sign_up(&client, &a, "delivery@bench.test").await;
-    let image = upload(&client, &a, &token, &collection).await;
-    let mut on_a = subscribe(&a, &token, &image).await;
-    let mut on_b = subscribe(&b, &token, &image).await;
+    let (a, b): (&Api, &Api) = (cluster.instances[0].as_ref(), cluster.instances[1].as_ref());
+    let (token, collection) = sign_up(a, "delivery@bench.test").await;
+    let image = upload(a, &token, &collection).await;
+    let mut on_a = subscribe(a, &token, &image).await;
+    let mut on_b = subscribe(b, &token, &image).await;
     // Both subscriptions are in force once a first change reached them.
-    let warm = generate(&client, &b, &token, &image).await;
+    let warm = generate(b, &token, &image).await;
     arrival(&mut on_a, &warm).await;
     arrival(&mut on_b, &warm).await;
 
     let (mut local, mut remote, mut crossing) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..options.changes {
         let sent = Instant::now();
-        let id = generate(&client, &b, &token, &image).await;
+        let id = generate(b, &token, &image).await;
         let (at_b, at_a) = tokio::join!(arrival(&mut on_b, &id), arrival(&mut on_a, &id));
         local.push(at_b - sent);
         remote.push(at_a - sent);
@@ -398,13 +329,11 @@ async fn delivery(options: &Options) {
             ms(percentile(samples, 100.0)),
         );
     }
-    cluster.drop_database().await;
+    drop(cluster);
 }
 
 #[tokio::main]
 async fn main() {
-    // reqwest is built without a TLS provider of its own (the server picks ring).
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let options = options();
     if options.only.as_deref() != Some("delivery") {
         println!(

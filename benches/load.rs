@@ -23,7 +23,6 @@
 mod common;
 
 use std::{
-    process::Child,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -31,11 +30,14 @@ use std::{
     time::{Duration, Instant},
 };
 
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use testkit::{
+    Api, ServerProcess, TestDatabase,
+    scenario::{PASSWORD, create_collection, register, upload_accepted},
+};
 
 const LOGIN_CLIENTS: usize = 8;
-use common::{PASSWORD, graphql, ms, percentile};
+use common::{ms, percentile};
 
 struct Options {
     scenarios: Vec<&'static str>,
@@ -88,17 +90,11 @@ fn options() -> Options {
     options
 }
 
-/// The server under test, a child process on its own port.
+/// The server under test, a child process on its own port, and its PostgreSQL database if it
+/// has one (dropped after the process is killed).
 struct Server {
-    child: Child,
-    base: String,
-    _data_dir: tempfile::TempDir,
-    postgres_database: Option<String>,
-}
-
-fn postgres_admin_url() -> String {
-    std::env::var("VIDEOPROMPT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    process: ServerProcess,
+    _database: Option<TestDatabase>,
 }
 
 impl Server {
@@ -110,74 +106,33 @@ impl Server {
             .args(["serve", "--registrations-per-address", "1000000"])
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path());
-        let mut postgres_database = None;
+        let mut database = None;
         if backend == "postgres" {
-            let admin = Database::connect(postgres_admin_url())
+            let created = TestDatabase::create()
                 .await
-                .expect("PostgreSQL is not reachable");
-            let name = format!("vp_bench_{}", std::process::id());
-            admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\""))
-                .await
-                .unwrap();
-            admin
-                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-                .await
-                .unwrap();
-            let admin_url = postgres_admin_url();
-            let base = admin_url.rsplit_once('/').unwrap().0;
-            command.env("DATABASE_URL", format!("{base}/{name}")).env(
+                .expect("PostgreSQL is not reachable: set VIDEOPROMPT_TEST_POSTGRES_URL");
+            command.env("DATABASE_URL", created.url()).env(
                 "VIDEOPROMPT_MASTER_KEY",
                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
             );
-            postgres_database = Some(name);
+            database = Some(created);
         }
-        let (child, base) = common::start_and_wait_for_address(command, "GraphiQL at");
         Server {
-            child,
-            base,
-            _data_dir: data_dir,
-            postgres_database,
+            process: common::start(command).keeping(data_dir),
+            _database: database,
         }
     }
-}
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        if let Some(name) = self.postgres_database.take() {
-            // Drop may run inside the benchmark's runtime: drop the database from a plain
-            // thread with its own.
-            std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(admin) = Database::connect(postgres_admin_url()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
-                    }
-                });
-            })
-            .join()
-            .ok();
-        }
+    fn api(&self) -> &Api {
+        self.process.as_ref()
     }
-}
 
-impl Server {
     /// The server's peak resident memory so far (`VmHWM`), in MiB.
     fn peak_rss_mib(&self) -> f64 {
-        common::memory_kib(&self.child, "VmHWM") as f64 / 1024.0
+        common::memory_kib(&self.process, "VmHWM") as f64 / 1024.0
     }
 }
 
-const REGISTER: &str = "mutation($input: CredentialsInput!) { register(input: $input) { token } }";
 const LOGIN: &str = "mutation($input: CredentialsInput!) { login(input: $input) { token } }";
 const ME: &str = "{ me { email hasGeminiApiKey } }";
 
@@ -187,47 +142,28 @@ fn credentials(email: &str) -> Value {
 
 async fn scenario_me(backend: &str, options: &Options) {
     let server = Server::start(backend).await;
-    let client = reqwest::Client::new();
-    let base = server.base.clone();
+    let api = server.api();
 
-    let token = graphql(
-        &client,
-        &base,
-        REGISTER,
-        credentials("reader@bench.test"),
-        None,
-    )
-    .await["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (token, _) = register(api, "reader@bench.test").await;
     for i in 0..LOGIN_CLIENTS {
-        graphql(
-            &client,
-            &base,
-            REGISTER,
-            credentials(&format!("login{i}@bench.test")),
-            None,
-        )
-        .await;
+        register(api, &format!("login{i}@bench.test")).await;
     }
 
     let stop = Arc::new(AtomicBool::new(false));
     let logins = Arc::new(AtomicU64::new(0));
     let mut login_tasks = Vec::new();
     for i in 0..LOGIN_CLIENTS {
-        let (client, base, stop, logins) =
-            (client.clone(), base.clone(), stop.clone(), logins.clone());
+        let (api, stop, logins) = (api.clone(), stop.clone(), logins.clone());
         login_tasks.push(tokio::spawn(async move {
             let input = credentials(&format!("login{i}@bench.test"));
             while !stop.load(Ordering::Relaxed) {
-                graphql(&client, &base, LOGIN, input.clone(), None).await;
+                api.gql_ok(LOGIN, input.clone(), None).await;
                 logins.fetch_add(1, Ordering::Relaxed);
             }
         }));
     }
     let started = Instant::now();
-    let (samples, elapsed) = measure(&client, &base, &token, ME, options, |body| {
+    let (samples, elapsed) = measure(api, &token, ME, options, |body| {
         assert_eq!(body["data"]["me"]["email"], "reader@bench.test");
     })
     .await;
@@ -249,7 +185,6 @@ async fn scenario_me(backend: &str, options: &Options) {
 }
 
 fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let options = options();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -269,8 +204,7 @@ const COLLECTIONS_QUERY: &str = "{ me { collections(first: 20) { nodes { images(
 /// Runs `clients` loops of one query for `seconds` after a warm-up; returns the sorted
 /// latencies and the measured duration.
 async fn measure(
-    client: &reqwest::Client,
-    base: &str,
+    api: &Api,
     token: &str,
     query: &'static str,
     options: &Options,
@@ -280,9 +214,8 @@ async fn measure(
     let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..options.clients {
-        let (client, base, stop, measuring, token) = (
-            client.clone(),
-            base.to_owned(),
+        let (api, stop, measuring, token) = (
+            api.clone(),
             stop.clone(),
             measuring.clone(),
             token.to_owned(),
@@ -291,7 +224,7 @@ async fn measure(
             let mut samples = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let body = graphql(&client, &base, query, json!({}), Some(&token)).await;
+                let body = api.gql_ok(query, json!({}), Some(&token)).await;
                 let elapsed = started.elapsed();
                 check(&body);
                 if measuring.load(Ordering::Relaxed) {
@@ -318,64 +251,24 @@ async fn measure(
 
 async fn scenario_collections(backend: &str, options: &Options) {
     let server = Server::start(backend).await;
-    let client = reqwest::Client::new();
-    let base = server.base.clone();
-    let token = graphql(
-        &client,
-        &base,
-        REGISTER,
-        credentials("albums@bench.test"),
-        None,
-    )
-    .await["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let image = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/images/tiny.png"
-    ))
-    .unwrap();
+    let api = server.api();
+    let (token, _) = register(api, "albums@bench.test").await;
+    let image = testkit::scenario::fixture("tiny.png");
     for c in 0..20 {
-        let body = graphql(
-            &client,
-            &base,
-            "mutation($n: String!) { createCollection(name: $n) { id } }",
-            json!({ "n": format!("Album {c}") }),
-            Some(&token),
-        )
-        .await;
-        let collection = body["data"]["createCollection"]["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let collection = create_collection(api, &token, &format!("Album {c}")).await;
         for i in 0..20 {
-            let operations = json!({
-                "query": "mutation($c: ID!, $f: Upload!) { uploadImage(collectionId: $c, file: $f) { id } }",
-                "variables": { "c": collection, "f": null },
-            });
-            let form = reqwest::multipart::Form::new()
-                .text("operations", operations.to_string())
-                .text("map", r#"{"0":["variables.f"]}"#)
-                .part(
-                    "0",
-                    reqwest::multipart::Part::bytes(image.clone())
-                        .file_name(format!("{c}-{i}.png")),
-                );
-            let body: Value = client
-                .post(format!("{base}/graphql"))
-                .bearer_auth(&token)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
-            assert!(body.get("errors").is_none(), "upload failed: {body}");
+            upload_accepted(
+                api,
+                &token,
+                &collection,
+                &format!("{c}-{i}.png"),
+                image.clone(),
+                "image/png",
+            )
+            .await;
         }
     }
-    let (samples, elapsed) = measure(&client, &base, &token, COLLECTIONS_QUERY, options, |body| {
+    let (samples, elapsed) = measure(api, &token, COLLECTIONS_QUERY, options, |body| {
         let collections = body["data"]["me"]["collections"]["nodes"]
             .as_array()
             .unwrap();

@@ -24,15 +24,18 @@ use std::{
 };
 
 use futures_util::{SinkExt, StreamExt};
-use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
+use testkit::{
+    Api, ServerProcess,
+    scenario::{create_collection, fixture, register, set_gemini_key, upload_accepted},
+};
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
 
-use common::{PASSWORD, Spawned, graphql, ms, percentile};
+use common::{ms, percentile};
 
 /// The server under test: SQLite in a fresh folder, Gemini unreachable (see the module doc).
-fn server() -> Spawned {
+fn server() -> ServerProcess {
     let data_dir = tempfile::tempdir().unwrap();
     let mut command = common::videoprompt();
     command
@@ -46,89 +49,32 @@ fn server() -> Spawned {
             "--max-attempts",
             "1",
         ]);
-    Spawned::start(command, "GraphiQL at", Some(data_dir))
+    common::start(command).keeping(data_dir)
 }
 
-const UPLOAD: &str = "mutation($collectionId: ID!, $file: Upload!) {
-  uploadImage(collectionId: $collectionId, file: $file) { id } }";
 const SUBSCRIBE: &str = "subscription($imageId: ID) { videoPromptUpdated(imageId: $imageId) {
   id status createdAt } }";
 const GENERATE: &str = "mutation($input: GenerateVideoPromptInput!) {
   generateVideoPrompt(input: $input) { id } }";
 
 /// A user with `images` uploaded images: (token, image ids).
-async fn user(
-    client: &reqwest::Client,
-    base: &str,
-    n: usize,
-    images: usize,
-) -> (String, Vec<String>) {
-    let body = graphql(
-        client,
-        base,
-        "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-        json!({ "input": { "email": format!("bench{n}@example.org"), "password": PASSWORD } }),
-        None,
-    )
-    .await;
-    let token = body["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    graphql(
-        client,
-        base,
-        "mutation($k: String!) { setGeminiApiKey(apiKey: $k) { hasGeminiApiKey } }",
-        json!({ "k": "bench-key" }),
-        Some(&token),
-    )
-    .await;
-    let body = graphql(
-        client,
-        base,
-        "mutation($name: String!) { createCollection(name: $name) { id } }",
-        json!({ "name": "Bench" }),
-        Some(&token),
-    )
-    .await;
-    let collection = body["data"]["createCollection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let bytes = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/images/tiny.png"
-    ))
-    .unwrap();
+async fn user(api: &Api, n: usize, images: usize) -> (String, Vec<String>) {
+    let (token, _) = register(api, &format!("bench{n}@example.org")).await;
+    set_gemini_key(api, &token, "bench-key").await;
+    let collection = create_collection(api, &token, "Bench").await;
+    let bytes = fixture("tiny.png");
     let mut ids = Vec::with_capacity(images);
     for _ in 0..images {
-        let operations =
-            json!({ "query": UPLOAD, "variables": { "collectionId": collection, "file": null } });
-        let form = Form::new()
-            .text("operations", operations.to_string())
-            .text("map", json!({ "0": ["variables.file"] }).to_string())
-            .part(
-                "0",
-                Part::bytes(bytes.clone())
-                    .file_name("tiny.png")
-                    .mime_str("image/png")
-                    .unwrap(),
-            );
-        let body: Value = client
-            .post(format!("{base}/graphql"))
-            .bearer_auth(&token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let id = body["data"]["uploadImage"]["id"]
-            .as_str()
-            .unwrap_or_else(|| panic!("upload failed: {body}"))
-            .to_owned();
-        ids.push(id);
+        let image = upload_accepted(
+            api,
+            &token,
+            &collection,
+            "tiny.png",
+            bytes.clone(),
+            "image/png",
+        )
+        .await;
+        ids.push(image["id"].as_str().unwrap().to_owned());
     }
     (token, ids)
 }
@@ -144,22 +90,21 @@ fn option(name: &str, default: usize) -> usize {
 
 async fn run(connections: usize, per_connection: usize) {
     let server = server();
-    let base = server.base.clone();
-    let ws_url = format!("{}/graphql", base.replacen("http://", "ws://", 1));
-    let client = reqwest::Client::new();
+    let api = server.as_ref();
+    let ws_url = api.url("/graphql").replacen("http://", "ws://", 1);
     let total = connections * per_connection;
 
     let setup = Instant::now();
     let mut users = Vec::new();
     for n in 0..connections {
-        users.push(user(&client, &base, n, per_connection).await);
+        users.push(user(api, n, per_connection).await);
     }
     println!(
         "setup: {connections} users × {per_connection} images in {:.1} s",
         setup.elapsed().as_secs_f64()
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = server.memory_kib("VmRSS");
+    let rss_before = common::memory_kib(&server, "VmRSS");
 
     // Idle connections: opened and acknowledged, nothing subscribed.
     let mut sockets = Vec::new();
@@ -184,7 +129,7 @@ async fn run(connections: usize, per_connection: usize) {
         sockets.push(ws);
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_connections = server.memory_kib("VmRSS");
+    let rss_connections = common::memory_kib(&server, "VmRSS");
 
     // Idle subscriptions.
     for ((_, images), ws) in users.iter().zip(sockets.iter_mut()) {
@@ -198,7 +143,7 @@ async fn run(connections: usize, per_connection: usize) {
     }
     // Each subscription reads its image's (empty) current state once; let them settle.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_subscriptions = server.memory_kib("VmRSS");
+    let rss_subscriptions = common::memory_kib(&server, "VmRSS");
 
     // Readers: each notes the delay of every record's first event.
     let samples = Arc::new(Mutex::new(Vec::with_capacity(total)));
@@ -255,14 +200,11 @@ async fn run(connections: usize, per_connection: usize) {
     let mut senders = Vec::new();
     for _ in 0..16 {
         let jobs = jobs.clone();
-        let client = client.clone();
-        let base = base.clone();
+        let api = api.clone();
         senders.push(tokio::spawn(async move {
             loop {
                 let Some((token, image)) = jobs.lock().await.pop() else { break };
-                graphql(
-                    &client,
-                    &base,
+                api.gql_ok(
                     GENERATE,
                     json!({ "input": { "imageId": image, "cameraStyle": "STATIC", "filmEffect": "NONE" } }),
                     Some(&token),
@@ -310,7 +252,6 @@ async fn run(connections: usize, per_connection: usize) {
 }
 
 fn main() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let connections = option("--connections", 50);
     let per_connection = option("--per-connection", 100);
     let runtime = tokio::runtime::Runtime::new().unwrap();

@@ -5,10 +5,12 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, Query
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::{
-    both_backends,
-    helpers::{PASSWORD, error_code},
+use testkit::{
+    error_code,
+    scenario::{PASSWORD, register},
 };
+
+use crate::both_backends;
 
 const ME: &str = "{ me { id email hasGeminiApiKey geminiApiKeyHint } }";
 const LOGIN: &str =
@@ -49,7 +51,7 @@ both_backends! {
     }
 
     async fn a_taken_email_in_any_case_is_a_conflict(app) {
-        app.register("lena@example.de").await;
+        register(&app, "lena@example.de").await;
         let body = app
             .gql(REGISTER, json!({ "input": { "email": "LENA@example.de", "password": PASSWORD } }), None)
             .await;
@@ -81,7 +83,7 @@ both_backends! {
     }
 
     async fn login_works_and_wrong_password_looks_like_unknown_email(app) {
-        let (_, user_id) = app.register("max@example.de").await;
+        let (_, user_id) = register(&app, "max@example.de").await;
         let ok = app
             .gql(LOGIN, json!({ "input": { "email": "MAX@example.de", "password": PASSWORD } }), None)
             .await;
@@ -101,7 +103,7 @@ both_backends! {
     }
 
     async fn logout_revokes_the_token_it_was_sent_with_only(app) {
-        let (first, _) = app.register("eva@example.de").await;
+        let (first, _) = register(&app, "eva@example.de").await;
         let second = app
             .gql(LOGIN, json!({ "input": { "email": "eva@example.de", "password": PASSWORD } }), None)
             .await["data"]["login"]["token"]
@@ -128,7 +130,7 @@ both_backends! {
     }
 
     async fn only_hashes_are_stored_and_tokens_expire(app) {
-        let (token, user_id) = app.register("ida@example.de").await;
+        let (token, user_id) = register(&app, "ida@example.de").await;
         let user = user::Entity::find_by_id(user_id.parse::<uuid::Uuid>().unwrap())
             .one(&app.db).await.unwrap().unwrap();
         assert!(user.password_hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", user.password_hash);

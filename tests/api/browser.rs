@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::helpers::{Backend, TestApp, announce_skip, require_all_suites};
+use testkit::{announce_skip, require_all_suites};
+
+use crate::helpers::{Backend, TestApp};
 
 /// What the browser suite needs, or why it cannot run.
 fn browser_tools() -> Result<PathBuf, String> {

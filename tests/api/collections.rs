@@ -6,10 +6,14 @@ use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde_json::{Value, json};
 
+use testkit::{
+    error_code,
+    scenario::{create_collection, register, upload_ok},
+};
+
 use crate::{
     both_backends,
-    helpers::{TestApp, error_code},
-    upload_client::*,
+    helpers::{TestApp, assert_nothing_stored, image_rows, stored_files},
 };
 
 const PAGE: &str = "query($first: Int, $after: String) {
@@ -63,7 +67,7 @@ async fn add_prompt(app: &TestApp, image_id: &str, user_id: &str) -> uuid::Uuid 
 
 both_backends! {
     async fn collections_are_created_renamed_and_validated(app) {
-        let (token, _) = app.register("coll@example.de").await;
+        let (token, _) = register(&app, "coll@example.de").await;
         let body = app.gql("mutation { createCollection(name: \"  Urlaub 2026  \") { id name createdAt images { nodes { id } pageInfo { hasNextPage } } } }", json!({}), Some(&token)).await;
         let created = &body["data"]["createCollection"];
         assert_eq!(created["name"], "Urlaub 2026", "{body}");
@@ -88,7 +92,7 @@ both_backends! {
     }
 
     async fn without_a_token_queries_are_null_and_mutations_unauthenticated(app) {
-        let (token, _) = app.register("anon@example.de").await;
+        let (token, _) = register(&app, "anon@example.de").await;
         let id = create_collection(&app, &token, "Da").await;
         let body = app.gql("query($id: ID!) { collection(id: $id) { id } image(id: $id) { id } }", json!({ "id": id }), None).await;
         assert_eq!(body, json!({ "data": { "collection": null, "image": null } }));
@@ -106,7 +110,7 @@ both_backends! {
     }
 
     async fn collections_page_newest_first_with_opaque_cursors(app) {
-        let (token, _) = app.register("pages@example.de").await;
+        let (token, _) = register(&app, "pages@example.de").await;
         for i in 1..=5 {
             create_collection(&app, &token, &format!("C{i}")).await;
         }
@@ -140,7 +144,7 @@ both_backends! {
     }
 
     async fn images_page_newest_first_inside_each_collection(app) {
-        let (token, _) = app.register("imgpages@example.de").await;
+        let (token, _) = register(&app, "imgpages@example.de").await;
         let a = create_collection(&app, &token, "A").await;
         let b = create_collection(&app, &token, "B").await;
         let mut in_a = Vec::new();
@@ -169,7 +173,7 @@ both_backends! {
     }
 
     async fn a_page_of_collections_with_images_costs_a_fixed_number_of_statements(app) {
-        let (token, _) = app.register("loader@example.de").await;
+        let (token, _) = register(&app, "loader@example.de").await;
         // The benchmark's query, and one that also goes back from each image to its collection.
         let bench = "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }";
         let round_trip = "{ me { collections(first: 20) { nodes { id images(first: 20) { nodes { id collection { id } } } } } } }";
@@ -195,8 +199,8 @@ both_backends! {
     }
 
     async fn another_users_things_behave_exactly_like_missing_ones(app) {
-        let (alice, _) = app.register("alice@example.de").await;
-        let (bob, _) = app.register("bob@example.de").await;
+        let (alice, _) = register(&app, "alice@example.de").await;
+        let (bob, _) = register(&app, "bob@example.de").await;
         let collection = create_collection(&app, &alice, "Alices").await;
         let image = upload_ok(&app, &alice, &collection, "tiny.png").await["id"].as_str().unwrap().to_owned();
         let missing = uuid::Uuid::now_v7().to_string();
@@ -226,7 +230,7 @@ both_backends! {
     }
 
     async fn deleting_a_collection_removes_its_images_bytes_and_prompts(app) {
-        let (token, user_id) = app.register("del@example.de").await;
+        let (token, user_id) = register(&app, "del@example.de").await;
         let doomed = create_collection(&app, &token, "Weg").await;
         let kept = create_collection(&app, &token, "Bleibt").await;
         let a = upload_ok(&app, &token, &doomed, "landscape.png").await;
@@ -249,7 +253,7 @@ both_backends! {
     }
 
     async fn deleting_an_image_removes_its_row_bytes_and_prompts(app) {
-        let (token, user_id) = app.register("delimg@example.de").await;
+        let (token, user_id) = register(&app, "delimg@example.de").await;
         let collection = create_collection(&app, &token, "Bilder").await;
         let image = upload_ok(&app, &token, &collection, "landscape.heic").await;
         let id = image["id"].as_str().unwrap();

@@ -9,16 +9,14 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use testkit::{WsClient, eventually};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,
     time::Instant,
 };
 
-use crate::{
-    helpers::{Backend, TestApp},
-    subscriptions::WsClient,
-};
+use crate::helpers::{Backend, TestApp};
 
 /// How long a test waits for the server to close a socket whose deadline is about a second.
 const CLOSE_BOUND: Duration = Duration::from_secs(20);
@@ -356,17 +354,13 @@ crate::both_backends! {
 
         drop(idle);
         // The server notices the closed sockets on its own time: ask until it has.
-        let deadline = Instant::now() + CLOSE_BOUND;
-        loop {
+        let response = eventually("a request is answered after the idle sockets closed", async || {
             let response = one_request(&app, &post_graphql(TYPENAME)).await;
-            if response.status == 200 {
-                assert_eq!(response.json(), json!({ "data": { "__typename": "Query" } }));
-                break;
-            }
-            assert_eq!(response.status, 503, "{response:?}");
-            assert!(Instant::now() < deadline, "still refused after the idle sockets closed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            assert!(matches!(response.status, 200 | 503), "{response:?}");
+            (response.status == 200).then_some(response)
+        })
+        .await;
+        assert_eq!(response.json(), json!({ "data": { "__typename": "Query" } }));
     }
 }
 
@@ -409,17 +403,10 @@ async fn upgraded_websockets_count_against_the_cap() {
     assert_eq!(refused.status, 503, "{refused:?}");
 
     drop(first);
-    let deadline = Instant::now() + CLOSE_BOUND;
-    loop {
-        let response = one_request(&app, &post_graphql(TYPENAME)).await;
-        if response.status == 200 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "still refused after a WebSocket closed"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually(
+        "a request is answered after a WebSocket closed",
+        async || one_request(&app, &post_graphql(TYPENAME)).await.status == 200,
+    )
+    .await;
     drop(second);
 }

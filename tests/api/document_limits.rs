@@ -8,10 +8,9 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::{
-    helpers::{Backend, TestApp, error_code},
-    subscriptions::WsClient,
-};
+use testkit::{WsClient, error_code, scenario::register};
+
+use crate::helpers::{Backend, TestApp};
 
 /// The issue's `A(n)`: each fragment selects `__typename` (complexity 0) twice and spreads the
 /// next twice, so execution would build 2ⁿ answers.
@@ -252,7 +251,7 @@ async fn graphiql_introspection_and_the_app_query_fit_the_default() {
     assert!(body["errors"].is_null(), "{body}");
     assert_eq!(body["data"]["__schema"]["queryType"]["name"], "Query");
 
-    let (token, _) = app.register("pages@example.org").await;
+    let (token, _) = register(&app, "pages@example.org").await;
     let body = app.gql(APP_QUERY, json!({}), Some(&token)).await;
     assert!(body["errors"].is_null(), "{body}");
     assert!(body["data"]["me"]["collections"]["nodes"].is_array());

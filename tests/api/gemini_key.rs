@@ -5,9 +5,11 @@ use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use serde_json::json;
 use videoprompt::{crypto::MasterKey, startup::Application};
 
+use testkit::{error_code, scenario::register};
+
 use crate::{
     both_backends,
-    helpers::{Backend, TestApp, error_code},
+    helpers::{Backend, TestApp},
 };
 
 const KEY: &str = "AIzaSyD-videoprompt-test-key-7Qx9";
@@ -15,7 +17,7 @@ const SET: &str = "mutation($key: String!) { setGeminiApiKey(apiKey: $key) { has
 
 both_backends! {
     async fn the_key_is_stored_sealed_and_only_its_hint_is_shown(app) {
-        let (token, user_id) = app.register("key@example.de").await;
+        let (token, user_id) = register(&app, "key@example.de").await;
         let set = app.gql(SET, json!({ "key": format!("  {KEY}\n") }), Some(&token)).await;
         assert_eq!(set, json!({ "data": { "setGeminiApiKey": { "hasGeminiApiKey": true, "geminiApiKeyHint": "7Qx9" } } }));
         assert!(!set.to_string().contains(KEY));
@@ -38,8 +40,8 @@ both_backends! {
     }
 
     async fn a_ciphertext_copied_to_another_user_does_not_open(app) {
-        let (alice_token, alice) = app.register("alice@example.de").await;
-        let (bob_token, bob) = app.register("bob@example.de").await;
+        let (alice_token, alice) = register(&app, "alice@example.de").await;
+        let (bob_token, bob) = register(&app, "bob@example.de").await;
         app.gql(SET, json!({ "key": KEY }), Some(&alice_token)).await;
         app.gql(SET, json!({ "key": "bobs-own-key-0000" }), Some(&bob_token)).await;
         let (alice, bob): (uuid::Uuid, uuid::Uuid) = (alice.parse().unwrap(), bob.parse().unwrap());
@@ -55,7 +57,7 @@ both_backends! {
     }
 
     async fn keys_of_bad_length_are_refused(app) {
-        let (token, _) = app.register("len@example.de").await;
+        let (token, _) = register(&app, "len@example.de").await;
         for key in ["   ".to_owned(), "k".repeat(257)] {
             let body = app.gql(SET, json!({ "key": key }), Some(&token)).await;
             assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");

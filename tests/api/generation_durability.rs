@@ -9,25 +9,32 @@
 //! - SIGTERM with no grace: the call is aborted and the record handed back PENDING (the
 //!   interrupted try not counted); the next start completes it.
 
-use std::{process::Command, time::Duration};
+use std::process::Command;
 
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
-use sea_orm::{ConnectionTrait, Database, EntityTrait};
-use serde_json::{Value, json};
+use sea_orm::{Database, EntityTrait};
+use serde_json::json;
+use testkit::{
+    ServerProcess, TestDatabase,
+    scenario::{
+        FOLLOW, create_collection, fixture, generate, register, set_gemini_key, until_finished,
+        upload_accepted,
+    },
+};
 use uuid::Uuid;
 use videoprompt::gemini::{StandIn, StandInConfig};
 
 use crate::{
-    generation::{FOLLOW, GENERATE, until_generation_calls},
-    helpers::{Backend, PASSWORD, create_postgres_database, postgres_admin_url},
-    process::{ServerProcess, videoprompt},
+    helpers::{Backend, until_generation_calls, videoprompt},
+    on_both_backends,
 };
 
 /// Where one test's data lives across restarts.
 struct Store {
     dir: tempfile::TempDir,
-    /// `(name, url)` of the PostgreSQL database; SQLite (the data dir's file) when `None`.
-    postgres: Option<(String, String)>,
+    /// The PostgreSQL database (dropped with the store); SQLite (the data dir's file) when
+    /// `None`.
+    postgres: Option<TestDatabase>,
     master_key: String,
 }
 
@@ -35,7 +42,7 @@ impl Store {
     async fn new(backend: Backend) -> Option<Self> {
         let postgres = match backend {
             Backend::Sqlite => None,
-            Backend::Postgres => Some(create_postgres_database().await?),
+            Backend::Postgres => Some(TestDatabase::create().await?),
         };
         Some(Self {
             dir: tempfile::tempdir().unwrap(),
@@ -46,7 +53,7 @@ impl Store {
 
     fn database_url(&self) -> String {
         match &self.postgres {
-            Some((_, url)) => url.clone(),
+            Some(database) => database.url().to_owned(),
             None => format!(
                 "sqlite://{}",
                 self.dir.path().join("data/videoprompt.db").display()
@@ -63,8 +70,8 @@ impl Store {
             .arg(stand_in.base_url())
             .args(extra)
             .env("VIDEOPROMPT_MASTER_KEY", &self.master_key);
-        if let Some((_, url)) = &self.postgres {
-            command.env("DATABASE_URL", url);
+        if let Some(database) = &self.postgres {
+            command.env("DATABASE_URL", database.url());
         }
         ServerProcess::start(command)
             .unwrap_or_else(|(status, log)| panic!("the server did not start ({status}):\n{log}"))
@@ -82,16 +89,6 @@ impl Store {
         db.close().await.unwrap();
         record
     }
-
-    async fn drop_database(self) {
-        if let Some((name, _)) = self.postgres {
-            let admin = Database::connect(postgres_admin_url()).await.unwrap();
-            let _ = admin
-                .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                .await;
-            let _ = admin.close().await;
-        }
-    }
 }
 
 /// Registers a user with a slow Gemini key, uploads an image and starts a generation; returns
@@ -101,63 +98,30 @@ async fn start_generation(
     stand_in: &StandIn,
     calls: usize,
 ) -> (String, String) {
-    let body = server
-        .gql(
-            "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-            json!({ "input": { "email": format!("d{calls}@example.org"), "password": PASSWORD } }),
-            None,
-        )
-        .await;
-    let token = body["data"]["register"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    server
-        .gql(
-            "mutation { setGeminiApiKey(apiKey: \"fault:slow:4000\") { id } }",
-            json!({}),
-            Some(&token),
-        )
-        .await;
-    let body = server
-        .gql(
-            "mutation { createCollection(name: \"Berge\") { id } }",
-            json!({}),
-            Some(&token),
-        )
-        .await;
-    let collection = body["data"]["createCollection"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let image = server
-        .upload(&token, &collection, "landscape.jpg", "image/jpeg")
-        .await;
-    let body = server.gql(GENERATE,
-        json!({ "input": { "imageId": image, "cameraStyle": "DOLLY_IN", "filmEffect": "FILM_GRAIN" } }),
-        Some(&token),
+    let (token, _) = register(server, &format!("d{calls}@example.org")).await;
+    set_gemini_key(server, &token, "fault:slow:4000").await;
+    let collection = create_collection(server, &token, "Berge").await;
+    let image = upload_accepted(
+        server,
+        &token,
+        &collection,
+        "landscape.jpg",
+        fixture("landscape.jpg"),
+        "image/jpeg",
+    )
+    .await;
+    let body = generate(
+        server,
+        &token,
+        json!({ "imageId": image["id"], "cameraStyle": "DOLLY_IN", "filmEffect": "FILM_GRAIN" }),
     )
     .await;
     let id = body["data"]["generateVideoPrompt"]["id"]
         .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("{body}"))
         .to_owned();
     until_generation_calls(stand_in, calls).await;
     (token, id)
-}
-
-/// Polls `videoPrompt(id)` until it is finished (bounded: every path ends).
-async fn until_finished(server: &ServerProcess, token: &str, id: &str) -> Value {
-    for _ in 0..1500 {
-        let body = server.gql(FOLLOW, json!({ "id": id }), Some(token)).await;
-        let record = &body["data"]["videoPrompt"];
-        match record["status"].as_str() {
-            Some("COMPLETED" | "FAILED" | "CANCELLED") => return record.clone(),
-            Some(_) => tokio::time::sleep(Duration::from_millis(20)).await,
-            None => panic!("videoPrompt({id}) answered {body}"),
-        }
-    }
-    panic!("videoPrompt({id}) did not finish within half a minute");
 }
 
 async fn a_killed_server_finishes_the_generation_after_a_restart(backend: Backend) {
@@ -190,7 +154,6 @@ async fn a_killed_server_finishes_the_generation_after_a_restart(backend: Backen
     assert_eq!(done["attempts"], 2, "{done}");
     server.signal("TERM");
     assert!(server.wait().0.success());
-    store.drop_database().await;
 }
 
 async fn sigterm_lets_a_generation_in_flight_finish(backend: Backend) {
@@ -209,7 +172,6 @@ async fn sigterm_lets_a_generation_in_flight_finish(backend: Backend) {
     assert_eq!(record.status, VideoPromptStatus::Completed, "{record:?}");
     assert_eq!(record.attempts, 1);
     assert!(record.prompt.is_some_and(|p| !p.is_empty()));
-    store.drop_database().await;
 }
 
 async fn sigterm_without_grace_hands_the_generation_back(backend: Backend) {
@@ -236,25 +198,6 @@ async fn sigterm_without_grace_hands_the_generation_back(backend: Backend) {
     assert_eq!(done["attempts"], 1, "{done}");
     server.signal("TERM");
     assert!(server.wait().0.success());
-    store.drop_database().await;
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(crate::helpers::Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(crate::helpers::Backend::Postgres).await;
-                }
-            }
-        )*
-    };
 }
 
 on_both_backends!(

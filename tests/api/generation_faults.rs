@@ -10,12 +10,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::{
-    generation::{
-        app_with_stand_in, generate, until, until_finished, until_no_files_held, user_with_image,
-    },
-    helpers::Backend,
-};
+use testkit::scenario::{generate, until, until_finished, user_with_image};
+
+use crate::helpers::{Backend, app_with_stand_in, until_no_files_held};
 
 /// (Gemini key, status, errorCode, attempts) a user sees at the end.
 const SCENARIOS: &[(&str, &str, Option<&str>, i64)] = &[

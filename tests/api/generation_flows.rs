@@ -7,33 +7,18 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use videoprompt::{events::Event, gemini::StandIn};
 
-use crate::{
-    generation::{
-        app_with_stand_in, generate, until_finished, until_generation_calls, until_no_files_held,
+use testkit::{
+    error_code,
+    scenario::{
+        GENERATE, create_collection, generate, set_gemini_key, until_finished, upload_ok,
         user_with_image,
     },
-    helpers::{Backend, TestApp, error_code},
-    upload_client::{create_collection, upload_ok},
 };
 
-/// Defines `name::sqlite` and `name::postgres` for `async fn name(backend: Backend)`.
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(crate::helpers::Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(crate::helpers::Backend::Postgres).await;
-                }
-            }
-        )*
-    };
-}
+use crate::{
+    helpers::{Backend, TestApp, app_with_stand_in, until_generation_calls, until_no_files_held},
+    on_both_backends,
+};
 
 on_both_backends!(
     cancelling_a_call_in_flight_aborts_it_and_retry_makes_a_new_record,
@@ -46,20 +31,6 @@ on_both_backends!(
 const CANCEL: &str =
     "mutation($id: ID!) { cancelVideoPrompt(id: $id) { id status completedAt attempts } }";
 const RETRY: &str = "mutation($id: ID!) { retryVideoPrompt(id: $id) { id status attempts cameraStyle filmEffect notes } }";
-
-async fn set_key(app: &TestApp, token: &str, key: &str) {
-    let body = app
-        .gql(
-            "mutation($k: String!) { setGeminiApiKey(apiKey: $k) { hasGeminiApiKey } }",
-            json!({ "k": key }),
-            Some(token),
-        )
-        .await;
-    assert_eq!(
-        body["data"]["setGeminiApiKey"]["hasGeminiApiKey"], true,
-        "{body}"
-    );
-}
 
 async fn start(app: &TestApp, token: &str, image_id: &str) -> String {
     let body = generate(
@@ -109,7 +80,7 @@ async fn cancelling_a_call_in_flight_aborts_it_and_retry_makes_a_new_record(back
     assert_eq!(again["data"]["cancelVideoPrompt"], cancelled, "{again}");
 
     // Retry: a new PENDING record with the same inputs, which completes with a working key.
-    set_key(&app, &token, "plain-key-0002").await;
+    set_gemini_key(&app, &token, "plain-key-0002").await;
     let body = app.gql(RETRY, json!({ "id": id }), Some(&token)).await;
     let retried = &body["data"]["retryVideoPrompt"];
     assert_eq!(retried["status"], "PENDING", "{body}");
@@ -140,7 +111,7 @@ async fn cancelling_a_call_in_flight_aborts_it_and_retry_makes_a_new_record(back
     assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
 
     // A FAILED one cannot be cancelled, but it can be retried.
-    set_key(&app, &token, "fault:blocked").await;
+    set_gemini_key(&app, &token, "fault:blocked").await;
     let failed_id = start(&app, &token, &image_id).await;
     let failed = until_finished(&app, &token, &failed_id).await;
     assert_eq!(failed["status"], "FAILED", "{failed}");
@@ -148,7 +119,7 @@ async fn cancelling_a_call_in_flight_aborts_it_and_retry_makes_a_new_record(back
         .gql(CANCEL, json!({ "id": failed_id }), Some(&token))
         .await;
     assert_eq!(error_code(&body), Some("CONFLICT"), "{body}");
-    set_key(&app, &token, "plain-key-0003").await;
+    set_gemini_key(&app, &token, "plain-key-0003").await;
     let body = app
         .gql(RETRY, json!({ "id": failed_id }), Some(&token))
         .await;
@@ -218,7 +189,7 @@ async fn deleting_an_image_or_collection_in_flight_cancels_its_generations(backe
     cancelled_event(&mut events, &id).await;
 
     // The server goes on generating for other images.
-    set_key(&app, &token, "plain-key-0004").await;
+    set_gemini_key(&app, &token, "plain-key-0004").await;
     let collection = create_collection(&app, &token, "Meer").await;
     let image = upload_ok(&app, &token, &collection, "landscape.webp").await;
     let id = start(&app, &token, image["id"].as_str().unwrap()).await;
@@ -309,9 +280,7 @@ async fn idempotency_and_input_checks_through_graphql(backend: Backend) {
     }
 
     // No token: UNAUTHENTICATED for the mutations, null for the query.
-    let body = app
-        .gql(crate::generation::GENERATE, json!({ "input": input }), None)
-        .await;
+    let body = app.gql(GENERATE, json!({ "input": input }), None).await;
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"), "{body}");
     for query in [CANCEL, RETRY] {
         let body = app.gql(query, json!({ "id": first_id }), None).await;

@@ -3,7 +3,9 @@
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, TestApp, error_code};
+use testkit::{error_code, scenario::register};
+
+use crate::helpers::{Backend, TestApp};
 
 async fn post_raw(app: &TestApp, accept: Option<&str>, body: Value) -> reqwest::Response {
     let mut request = app.client.post(app.url("/graphql")).json(&body);
@@ -246,7 +248,7 @@ async fn bodies_batches_depth_and_complexity_are_limited() {
 #[tokio::test]
 async fn connection_fields_count_first_in_the_complexity_limit() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (token, _) = app.register("pages@example.org").await;
+    let (token, _) = register(&app, "pages@example.org").await;
     let nested = "{ me { collections(first: 100) { nodes { images(first: 100) { nodes {
         id videoPrompts(first: 100) { nodes { id } } } } } } } }";
     let refused = app.gql(nested, json!({}), Some(&token)).await;
@@ -324,7 +326,7 @@ async fn probes_answer_and_every_response_has_a_request_id() {
 #[tokio::test]
 async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (token, _) = app.register("broken@example.de").await;
+    let (token, _) = register(&app, "broken@example.de").await;
     // Break the database under the server: every query now fails.
     app.db.clone().close().await.unwrap();
     let body = app
@@ -333,7 +335,7 @@ async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
     assert_eq!(error_code(&body), Some("UNAUTHENTICATED"));
     let body = app
         .gql("mutation($input: CredentialsInput!) { login(input: $input) { token } }",
-             json!({ "input": { "email": "broken@example.de", "password": crate::helpers::PASSWORD } }), None)
+             json!({ "input": { "email": "broken@example.de", "password": testkit::scenario::PASSWORD } }), None)
         .await;
     assert_eq!(error_code(&body), Some("INTERNAL"), "{body}");
     assert_eq!(body["errors"][0]["message"], "Internal server error.");

@@ -6,12 +6,11 @@
 //! added and the picture data untouched: `tests/fixtures/images/make_oriented.py` made them.
 
 use serde_json::json;
+use testkit::scenario::{create_collection, generate, register, until_finished, upload_ok};
 
 use crate::{
     both_backends,
-    generation::{app_with_stand_in, generate, until_finished},
-    helpers::Backend,
-    upload_client::{create_collection, upload_ok},
+    helpers::{Backend, app_with_stand_in},
 };
 
 /// (fixture, MIME type, width and height as shown).
@@ -28,7 +27,7 @@ const ORIENTED: [(&str, &str, i64, i64); 4] = [
 
 both_backends! {
     async fn turned_pictures_report_the_size_they_are_shown_at(app) {
-        let (token, _) = app.register("turned@example.de").await;
+        let (token, _) = register(&app, "turned@example.de").await;
         let collection = create_collection(&app, &token, "Hochkant").await;
         for (name, mime, width, height) in ORIENTED {
             let uploaded = upload_ok(&app, &token, &collection, name).await;
@@ -58,7 +57,7 @@ both_backends! {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn turned_pictures_are_generated() {
     let (app, _stand_in) = app_with_stand_in(Backend::Sqlite, |_| {}).await.unwrap();
-    let (token, _) = app.register("turned-gen@example.de").await;
+    let (token, _) = register(&app, "turned-gen@example.de").await;
     let body = app
         .gql(
             "mutation { setGeminiApiKey(apiKey: \"test-key-turned\") { hasGeminiApiKey } }",

@@ -5,10 +5,11 @@ use reqwest::{StatusCode, header};
 use serde_json::json;
 use videoprompt::startup::Application;
 
+use testkit::scenario::{create_collection, fixture, register, upload_ok};
+
 use crate::{
     both_backends,
-    helpers::{Backend, TestApp},
-    upload_client::*,
+    helpers::{Backend, TestApp, stored_files},
 };
 
 /// Replaces one query parameter of a URL.
@@ -35,7 +36,7 @@ fn param<'a>(url: &'a str, name: &str) -> &'a str {
 
 both_backends! {
     async fn an_image_url_serves_the_bytes_with_type_and_caching_headers(app) {
-        let (token, _) = app.register("url@example.de").await;
+        let (token, _) = register(&app, "url@example.de").await;
         let collection = create_collection(&app, &token, "URLs").await;
         for (name, mime) in [("landscape.png", "image/png"), ("landscape.heic", "image/heic")] {
             let image = upload_ok(&app, &token, &collection, name).await;
@@ -60,7 +61,7 @@ both_backends! {
     }
 
     async fn tampered_expired_and_deleted_urls_are_refused_without_detail(app) {
-        let (token, _) = app.register("tamper@example.de").await;
+        let (token, _) = register(&app, "tamper@example.de").await;
         let collection = create_collection(&app, &token, "Fälschung").await;
         let first = upload_ok(&app, &token, &collection, "tiny.png").await;
         let second = upload_ok(&app, &token, &collection, "landscape.jpg").await;
@@ -108,7 +109,7 @@ async fn a_public_base_url_makes_image_urls_absolute() {
     })
     .await
     .unwrap();
-    let (token, _) = app.register("abs@example.de").await;
+    let (token, _) = register(&app, "abs@example.de").await;
     let collection = create_collection(&app, &token, "Absolut").await;
     let image = upload_ok(&app, &token, &collection, "tiny.png").await;
     let url = image["url"].as_str().unwrap();
@@ -121,7 +122,7 @@ async fn a_public_base_url_makes_image_urls_absolute() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_generated_signing_key_survives_a_restart() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let (token, _) = app.register("restart@example.de").await;
+    let (token, _) = register(&app, "restart@example.de").await;
     let collection = create_collection(&app, &token, "Neustart").await;
     let image = upload_ok(&app, &token, &collection, "tiny.png").await;
     let url = image["url"].as_str().unwrap().to_owned();
@@ -152,7 +153,7 @@ async fn a_configured_signing_key_is_used_and_bytes_can_live_elsewhere() {
     })
     .await
     .unwrap();
-    let (token, _) = app.register("conf@example.de").await;
+    let (token, _) = register(&app, "conf@example.de").await;
     let collection = create_collection(&app, &token, "Speicher").await;
     let image = upload_ok(&app, &token, &collection, "landscape.png").await;
     // Nothing in the data dir: the bytes are in the configured store.

@@ -22,24 +22,26 @@ use videoprompt::{
     gemini::{StandIn, StandInConfig},
 };
 
-use crate::{
-    generation::{FOLLOW, generate, until, until_finished, until_generation_calls},
-    helpers::{Backend, TestApp},
-    subscriptions::{BY_ID, BY_IMAGE, WsClient},
-    upload_client::{create_collection, fixture, upload_ok},
+use testkit::{
+    WsClient, eventually, eventually_within,
+    scenario::{
+        BY_ID, BY_IMAGE, FOLLOW, bearer, fixture, generate, until, until_finished, user_with_image,
+    },
 };
+
+use crate::helpers::{Backend, TestApp, generation_calls, until_generation_calls, until_listening};
 
 /// Two instances on one fresh database, one object store and one stand-in. `a` is where the
 /// user signs up and uploads; each `configure` sets that instance's workers and lease.
-pub struct Pair {
+struct Pair {
     // Dropped first: `a` owns the database and drops it.
-    pub b: TestApp,
-    pub a: TestApp,
-    pub stand_in: StandIn,
+    b: TestApp,
+    a: TestApp,
+    stand_in: StandIn,
     _store: tempfile::TempDir,
 }
 
-pub async fn pair(
+async fn pair(
     stand_in: StandInConfig,
     configure_a: impl FnOnce(&mut ServeArgs),
     configure_b: impl FnOnce(&mut ServeArgs),
@@ -72,36 +74,6 @@ fn workers(n: usize) -> impl FnOnce(&mut ServeArgs) {
     move |args| args.jobs.workers = n
 }
 
-/// Waits until the instance's listener has `LISTEN` in force.
-pub async fn until_listening(app: &TestApp) {
-    let cluster = app.cluster.as_ref().expect("no cluster on PostgreSQL");
-    let mut state = cluster.listener_state();
-    tokio::time::timeout(Duration::from_secs(30), state.wait_for(|s| s.listening))
-        .await
-        .expect("the listener did not start listening within half a minute")
-        .unwrap();
-}
-
-/// Signs a user up on `app` with a Gemini key and one image: (token, image id).
-async fn user_with_image(app: &TestApp, gemini_key: &str) -> (String, String) {
-    let (token, _) = app.register("multi@example.org").await;
-    let body = app
-        .gql(
-            "mutation($k: String!) { setGeminiApiKey(apiKey: $k) { hasGeminiApiKey } }",
-            json!({ "k": gemini_key }),
-            Some(&token),
-        )
-        .await;
-    assert_eq!(body["data"]["setGeminiApiKey"]["hasGeminiApiKey"], true);
-    let collection = create_collection(app, &token, "Cluster").await;
-    let image = upload_ok(app, &token, &collection, "landscape.jpg").await;
-    (token, image["id"].as_str().unwrap().to_owned())
-}
-
-fn bearer(token: &str) -> Value {
-    json!({ "Authorization": format!("Bearer {token}") })
-}
-
 fn input(image_id: &str, notes: &str) -> Value {
     json!({ "imageId": image_id, "cameraStyle": "ORBIT", "filmEffect": "CINEMATIC",
             "notes": notes })
@@ -118,13 +90,10 @@ async fn started_id(app: &TestApp, token: &str, input: Value) -> String {
 /// Waits until `app` has a subscriber: from then on every change reaches it (a subscription
 /// listens before it reads the current state).
 async fn until_subscribed(app: &TestApp) {
-    for _ in 0..1500 {
-        if app.state.events.subscribers() > 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the subscription did not start within half a minute");
+    eventually("the subscription has started", async || {
+        app.state.events.subscribers() > 0
+    })
+    .await;
 }
 
 /// Events of one subscription until its record is finished (by id) or COMPLETED (by image).
@@ -142,16 +111,6 @@ async fn events_until_finished(ws: &mut WsClient, operation: &str) -> Vec<Value>
     }
 }
 
-fn generation_calls(stand_in: &StandIn) -> Vec<videoprompt::gemini::stand_in::RecordedRequest> {
-    stand_in
-        .requests()
-        .into_iter()
-        .filter(|r| {
-            r.path.contains(":streamGenerateContent") || r.path.contains(":generateContent")
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_sees_the_record_claimed_streamed_and_finished_by_the_other_instance() {
     // `a` runs no generations: whatever its subscriber sees was done by `b`.
@@ -160,7 +119,7 @@ async fn a_subscriber_sees_the_record_claimed_streamed_and_finished_by_the_other
     };
     let (a, b) = (&pair.a, &pair.b);
     // Five chunks over 1.5 s: the text arrives in several steps.
-    let (token, image_id) = user_with_image(a, "fault:slow:1500").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "fault:slow:1500").await;
     let mut ws = WsClient::connect(a, "graphql-transport-ws", None).await;
     ws.init(bearer(&token)).await;
     ws.subscribe("img", BY_IMAGE, json!({ "imageId": image_id }))
@@ -206,7 +165,7 @@ async fn after_its_listening_connection_is_killed_a_subscriber_still_gets_the_fi
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "fault:slow:1000").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "fault:slow:1000").await;
     let id = started_id(a, &token, input(&image_id, "Regen")).await;
     let mut ws = WsClient::connect(a, "graphql-transport-ws", None).await;
     ws.init(bearer(&token)).await;
@@ -271,7 +230,7 @@ async fn two_hundred_generations_over_two_instances_each_reach_gemini_exactly_on
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "test-key-many").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "test-key-many").await;
     let note = |n: usize| format!("job-{n:03}-end");
     for chunk in (0..JOBS).collect::<Vec<_>>().chunks(20) {
         // Every other request goes to the other instance, as a load balancer would spread them.
@@ -289,13 +248,10 @@ async fn two_hundred_generations_over_two_instances_each_reach_gemini_exactly_on
             .filter(video_prompt::Column::Status.ne(VideoPromptStatus::Completed))
             .count(&a.db)
     };
-    for _ in 0..1200 {
-        if unfinished().await.unwrap() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(unfinished().await.unwrap(), 0, "not all were COMPLETED");
+    eventually("all of them are COMPLETED", async || {
+        unfinished().await.unwrap() == 0
+    })
+    .await;
     let listed = a
         .gql(
             "query($id: ID!) { image(id: $id) { videoPrompts(first: 100) { nodes { status attempts } } } }",
@@ -343,7 +299,7 @@ async fn cancel_on_one_instance_aborts_the_gemini_call_running_on_the_other() {
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "fault:slow:60000").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "fault:slow:60000").await;
     let id = started_id(a, &token, input(&image_id, "Sturm")).await;
     until_generation_calls(&pair.stand_in, 1).await;
     until(b, &token, &id, |r| r["status"] == "PROCESSING").await;
@@ -361,18 +317,13 @@ async fn cancel_on_one_instance_aborts_the_gemini_call_running_on_the_other() {
         "{body}"
     );
 
-    for _ in 0..1000 {
-        if b.jobs.running() == 0 && pair.stand_in.abandoned_streams() == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(b.jobs.running(), 0, "b's attempt was not aborted");
-    assert_eq!(
-        pair.stand_in.abandoned_streams(),
-        1,
-        "the stand-in did not see the call dropped"
-    );
+    // Well before the lease renewal at 40 s: only the cancel notification can have done it.
+    eventually_within(
+        Duration::from_secs(30),
+        "b's attempt is aborted and the stand-in saw the call dropped",
+        async || b.jobs.running() == 0 && pair.stand_in.abandoned_streams() == 1,
+    )
+    .await;
     for app in [a, b] {
         let read = app.gql(FOLLOW, json!({ "id": id }), Some(&token)).await;
         assert_eq!(read["data"]["videoPrompt"]["status"], "CANCELLED", "{read}");
@@ -387,7 +338,7 @@ async fn an_image_uploaded_through_one_instance_is_served_and_generated_by_the_o
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "test-key-shared").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "test-key-shared").await;
 
     // The URL `b` signs is served by `a` and the other way round: one signing key, one store.
     let url_of = |app: &TestApp| {
@@ -457,7 +408,7 @@ async fn a_try_that_broke_off_leaves_no_text_behind_for_the_next_one() {
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "fault:stream-drop").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "fault:stream-drop").await;
     // On `b`, the worker's own instance, every step of the text is seen.
     let mut ws = WsClient::connect(b, "graphql-transport-ws", None).await;
     ws.init(bearer(&token)).await;
@@ -508,7 +459,7 @@ async fn deleting_an_image_on_one_instance_ends_its_generation_cancelled_on_the_
         return;
     };
     let (a, b) = (&pair.a, &pair.b);
-    let (token, image_id) = user_with_image(a, "fault:slow:60000").await;
+    let (token, image_id) = user_with_image(a, "multi@example.org", "fault:slow:60000").await;
     let id = started_id(a, &token, input(&image_id, "Schnee")).await;
     until_generation_calls(&pair.stand_in, 1).await;
     // Watched on `b`, where the call runs; the row will be gone, so `b` learns its last state
@@ -536,11 +487,11 @@ async fn deleting_an_image_on_one_instance_ends_its_generation_cancelled_on_the_
     let last = seen.last().unwrap();
     assert_eq!(last["status"], "CANCELLED", "{seen:?}");
     assert_eq!(last["prompt"], Value::Null);
-    for _ in 0..1000 {
-        if b.jobs.running() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(b.jobs.running(), 0, "b's attempt was not aborted");
+    // Within the wait of the cancel test above: well before `b` renews its lease.
+    eventually_within(
+        Duration::from_secs(30),
+        "b's attempt is aborted",
+        async || b.jobs.running() == 0,
+    )
+    .await;
 }

@@ -3,47 +3,21 @@
 //! the instance started with `--workers 0` sees the record claimed, streamed and finished by
 //! the other.
 
-use std::{path::Path, process::Command, time::Duration};
+use std::{path::Path, process::Command};
 
-use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ConnectionTrait, Database};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use serde_json::json;
+use testkit::{
+    ServerProcess, TestDatabase, WsClient, eventually,
+    scenario::{
+        bearer, create_collection, fixture, generate, register, set_gemini_key, upload_accepted,
+    },
+};
 use videoprompt::{
     crypto::MasterKey,
     gemini::{StandIn, StandInConfig},
 };
 
-use crate::{
-    helpers::{PASSWORD, create_postgres_database, http_client, postgres_admin_url},
-    process::{ServerProcess, videoprompt},
-    upload_client::{fixture, upload_form},
-};
-
-/// Drops the test database when the test ends, however it ends.
-struct DropDatabase(String);
-
-impl Drop for DropDatabase {
-    fn drop(&mut self) {
-        let name = self.0.clone();
-        let _ = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async {
-                if let Ok(admin) = Database::connect(postgres_admin_url()).await {
-                    let _ = admin
-                        .execute_unprepared(&format!(
-                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                        ))
-                        .await;
-                }
-            });
-        })
-        .join();
-    }
-}
+use crate::helpers::{generation_calls, videoprompt};
 
 /// The binary with the settings every instance shares.
 fn instance(dir: &Path, shared: &[(&str, String)], workers: &str) -> Command {
@@ -55,39 +29,24 @@ fn instance(dir: &Path, shared: &[(&str, String)], workers: &str) -> Command {
     command
 }
 
-/// Waits until the process has logged `needle` (a guard against a hang, not a measurement).
+/// Waits until the process has logged `needle`.
 async fn until_logged(server: &mut ServerProcess, needle: &str) {
-    for _ in 0..600 {
-        if server.log_so_far().contains(needle) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("never logged {needle:?}:\n{}", server.log_so_far());
-}
-
-async fn gql(server: &ServerProcess, token: Option<&str>, query: &str, variables: Value) -> Value {
-    let mut request = http_client()
-        .post(server.url("/graphql"))
-        .json(&json!({ "query": query, "variables": variables }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let body: Value = request.send().await.unwrap().json().await.unwrap();
-    assert!(body.get("errors").is_none(), "{body}");
-    body["data"].clone()
+    eventually(
+        format_args!("the process has logged {needle:?}"),
+        async || server.log_so_far().contains(needle),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscriber_on_a_workerless_process_sees_the_other_process_do_the_work() {
-    let Some((name, url)) = create_postgres_database().await else {
+    let Some(database) = TestDatabase::create().await else {
         return;
     };
-    let _database = DropDatabase(name);
     let stand_in = StandIn::spawn(StandInConfig::default()).await.unwrap();
     let store = tempfile::tempdir().unwrap();
     let shared = [
-        ("DATABASE_URL", url),
+        ("DATABASE_URL", database.url().to_owned()),
         ("VIDEOPROMPT_MASTER_KEY", MasterKey::generate().to_base64()),
         (
             "VIDEOPROMPT_OBJECT_STORE_URL",
@@ -107,102 +66,45 @@ async fn a_subscriber_on_a_workerless_process_sees_the_other_process_do_the_work
     until_logged(&mut b, "listening for other instances' changes").await;
 
     // Everything through `a`: sign up, key, collection, upload, subscription, request.
-    let data = gql(
-        &a,
-        None,
-        "mutation($input: CredentialsInput!) { register(input: $input) { token } }",
-        json!({ "input": { "email": "two@example.org", "password": PASSWORD } }),
-    )
-    .await;
-    let token = data["register"]["token"].as_str().unwrap().to_owned();
+    let (token, _) = register(&a, "two@example.org").await;
     // Five chunks over 1.5 s: the text arrives in steps.
-    gql(
+    set_gemini_key(&a, &token, "fault:slow:1500").await;
+    let collection = create_collection(&a, &token, "Zwei").await;
+    let image_id = upload_accepted(
         &a,
-        Some(&token),
-        "mutation { setGeminiApiKey(apiKey: \"fault:slow:1500\") { hasGeminiApiKey } }",
-        json!({}),
-    )
-    .await;
-    let data = gql(
-        &a,
-        Some(&token),
-        "mutation { createCollection(name: \"Zwei\") { id } }",
-        json!({}),
-    )
-    .await;
-    let collection = data["createCollection"]["id"].as_str().unwrap();
-    let form = upload_form(
-        collection,
+        &token,
+        &collection,
         "landscape.jpg",
         fixture("landscape.jpg"),
         "image/jpeg",
-    );
-    let uploaded: Value = http_client()
-        .post(a.url("/graphql"))
-        .bearer_auth(&token)
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let image_id = uploaded["data"]["uploadImage"]["id"]
+    )
+    .await["id"]
         .as_str()
-        .unwrap_or_else(|| panic!("{uploaded}"))
+        .unwrap()
         .to_owned();
 
-    let mut request = a
-        .url("/graphql")
-        .replace("http://", "ws://")
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |message: Value| Message::Text(message.to_string().into());
-    ws.send(send(json!({ "type": "connection_init",
-                         "payload": { "Authorization": format!("Bearer {token}") } })))
-        .await
-        .unwrap();
-    ws.send(send(json!({ "type": "subscribe", "id": "1", "payload": {
-            "query": "subscription($i: ID) { videoPromptUpdated(imageId: $i) { id status prompt } }",
-            "variables": { "i": image_id } } })))
-        .await
-        .unwrap();
-    let mut next = async || loop {
-        let frame = tokio::time::timeout(Duration::from_secs(30), ws.next())
-            .await
-            .expect("no event within half a minute")
-            .expect("the WebSocket closed")
-            .unwrap();
-        let Message::Text(text) = frame else { continue };
-        let message: Value = serde_json::from_str(&text).unwrap();
-        match message["type"].as_str() {
-            Some("next") => return message["payload"]["data"]["videoPromptUpdated"].clone(),
-            Some("ping") => {}
-            Some("connection_ack" | "pong") => {}
-            _ => panic!("unexpected {message}"),
-        }
-    };
-
-    let data = gql(
-        &a,
-        Some(&token),
-        "mutation($i: ID!) { generateVideoPrompt(input: { imageId: $i, cameraStyle: CRANE,
-            filmEffect: DREAMY }) { id } }",
+    let mut ws = WsClient::connect(&a, "graphql-transport-ws", None).await;
+    ws.init(bearer(&token)).await;
+    ws.subscribe(
+        "1",
+        "subscription($i: ID) { videoPromptUpdated(imageId: $i) { id status prompt } }",
         json!({ "i": image_id }),
     )
     .await;
-    let id = data["generateVideoPrompt"]["id"]
+
+    let body = generate(
+        &a,
+        &token,
+        json!({ "imageId": image_id, "cameraStyle": "CRANE", "filmEffect": "DREAMY" }),
+    )
+    .await;
+    let id = body["data"]["generateVideoPrompt"]["id"]
         .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("{body}"))
         .to_owned();
     let mut seen = Vec::new();
     loop {
-        let record = next().await;
+        let record = ws.next_of("1").await["data"]["videoPromptUpdated"].clone();
         assert_eq!(record["id"], id.as_str(), "{record}");
         let finished = record["status"] != "PENDING" && record["status"] != "PROCESSING";
         seen.push(record);
@@ -223,12 +125,7 @@ async fn a_subscriber_on_a_workerless_process_sees_the_other_process_do_the_work
                 .is_some_and(|t| !t.is_empty() && t.len() < prompt.len())),
         "no streamed text: {seen:?}"
     );
-    let calls = stand_in
-        .requests()
-        .iter()
-        .filter(|r| r.path.contains("GenerateContent") || r.path.contains("generateContent"))
-        .count();
-    assert_eq!(calls, 1);
+    assert_eq!(generation_calls(&stand_in).len(), 1);
     // `a` has no workers; `b` said it claimed work.
     assert!(a.log_so_far().contains("no workers"), "{}", a.log_so_far());
     drop(ws);

@@ -15,8 +15,7 @@ use videoprompt::{
 
 use crate::{
     both_backends,
-    helpers::TestApp,
-    records::{image_id, pending},
+    helpers::{TestApp, image_id, pending},
 };
 
 const LEASE: Duration = Duration::from_secs(30);

@@ -5,13 +5,12 @@
 use reqwest::{StatusCode, multipart::Part};
 use serde_json::{Value, json};
 
-use crate::{
-    both_backends,
-    generation::user_with_image,
-    helpers::{PASSWORD, TestApp, error_code},
-    subscriptions::WsClient,
-    upload_client::{create_collection, fixture, post_form},
+use testkit::{
+    WsClient, error_code,
+    scenario::{PASSWORD, create_collection, fixture, user_with_image},
 };
+
+use crate::{both_backends, helpers::TestApp};
 
 #[track_caller]
 fn assert_refused(what: &str, body: &Value) {
@@ -138,7 +137,7 @@ both_backends! {
                     .mime_str("image/png")
                     .unwrap(),
             );
-        let (status, body) = post_form(&app, form, Some(&token)).await;
+        let (status, body) = app.api.post_form(form, Some(&token)).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{body}");
     }

@@ -8,10 +8,12 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use crate::{
-    helpers::{Backend, TestApp},
-    upload_client::{create_collection, upload_ok},
+use testkit::{
+    eventually,
+    scenario::{create_collection, register, upload_ok},
 };
+
+use crate::helpers::{Backend, TestApp};
 
 /// Makes a file look written `age` ago.
 fn age(path: &Path, age: Duration) {
@@ -44,7 +46,7 @@ async fn bytes_without_a_row_are_swept_at_start(backend: Backend) {
     else {
         return;
     };
-    let (token, _) = first.register("waisen@example.de").await;
+    let (token, _) = register(&first, "waisen@example.de").await;
     let collection = create_collection(&first, &token, "Waisen").await;
     let image = upload_ok(&first, &token, &collection, "tiny.png").await;
     let id: uuid::Uuid = image["id"].as_str().unwrap().parse().unwrap();
@@ -80,13 +82,7 @@ async fn bytes_without_a_row_are_swept_at_start(backend: Backend) {
             }
         })
         .await;
-    for _ in 0..600 {
-        if !orphan.exists() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(!orphan.exists(), "the orphaned bytes were not removed");
+    eventually("the orphaned bytes are removed", async || !orphan.exists()).await;
     assert!(kept.is_file(), "the bytes of a stored image were removed");
     assert!(
         young.is_file(),

@@ -12,7 +12,10 @@ use videoprompt::{
     services::video_prompts as prompts,
 };
 
-use crate::{both_backends, helpers::TestApp, records::image_id};
+use crate::{
+    both_backends,
+    helpers::{TestApp, image_id},
+};
 
 fn ask(image_id: Uuid, key: Option<&str>) -> prompts::NewVideoPrompt {
     prompts::NewVideoPrompt {

@@ -25,9 +25,11 @@ use videoprompt::{
     },
 };
 
+use testkit::eventually;
+
 use crate::{
-    helpers::{Backend, TestApp},
-    records::{image_id, pending},
+    helpers::{Backend, TestApp, image_id, pending},
+    on_both_backends,
 };
 
 /// Panics on every attempt, counting them.
@@ -71,26 +73,23 @@ async fn run_until_finished(
         EventHub::local(),
         shutdown.clone(),
     ));
-    let mut record = None;
-    // Bounded: every path ends; the cap turns a strand into a readable failure.
-    for _ in 0..500 {
+    // Every path ends; the deadline turns a strand into a readable failure.
+    let record = eventually(format_args!("record {id} is finished"), async || {
         let now = video_prompt::Entity::find_by_id(id)
             .one(&app.db)
             .await
             .unwrap()
             .unwrap();
-        if !matches!(
+        (!matches!(
             now.status,
             VideoPromptStatus::Pending | VideoPromptStatus::Processing
-        ) {
-            record = Some(now);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        ))
+        .then_some(now)
+    })
+    .await;
     shutdown.cancel();
     runner.await.unwrap();
-    record.unwrap_or_else(|| panic!("record {id} was left unfinished"))
+    record
 }
 
 async fn a_panicking_handler_ends_the_record_failed(backend: Backend) {
@@ -128,24 +127,6 @@ async fn a_record_whose_workers_keep_dying_ends_failed(backend: Backend) {
         0,
         "the limit was reached before this try"
     );
-}
-
-macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn sqlite() {
-                    super::$name(crate::helpers::Backend::Sqlite).await;
-                }
-
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn postgres() {
-                    super::$name(crate::helpers::Backend::Postgres).await;
-                }
-            }
-        )*
-    };
 }
 
 on_both_backends!(

@@ -2,17 +2,14 @@
 //! token, passwords and a Gemini API key over HTTP, over WebSocket and to Gemini, and a database
 //! URL with a password is refused in every way it can be, and none of them reaches its output.
 
-use std::time::Duration;
-
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest, http::HeaderValue};
+use testkit::{
+    ServerProcess, WsClient,
+    scenario::{GENERATE, bearer, fixture, until_finished, upload_accepted},
+};
 use videoprompt::gemini::{StandIn, StandInConfig};
 
-use crate::{
-    generation::GENERATE,
-    process::{ServerProcess, videoprompt},
-};
+use crate::helpers::videoprompt;
 
 const PASSWORD: &str = "Pferd-Batterie-Heftklammer-42";
 const SOCKET_PASSWORD: &str = "Zweites-Geheimnis-über-den-Socket";
@@ -21,46 +18,15 @@ const API_KEY: &str = "AIzaSyD-ganz-geheimer-Schluessel-0815";
 /// Runs `operations` over graphql-transport-ws with `token` in `connection_init`; returns the
 /// `next` payloads in order.
 async fn over_websocket(server: &ServerProcess, token: &str, operations: &[Value]) -> Vec<Value> {
-    let mut request = server
-        .url("/graphql")
-        .replace("http://", "ws://")
-        .into_client_request()
-        .unwrap();
-    request.headers_mut().insert(
-        "Sec-WebSocket-Protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let send = |value: Value| Message::Text(value.to_string().into());
-    ws.send(send(json!({ "type": "connection_init", "payload": { "Authorization": format!("Bearer {token}") } })))
-        .await
-        .unwrap();
+    let mut ws = WsClient::connect(server, "graphql-transport-ws", None).await;
+    ws.init(bearer(token)).await;
     let mut answers = Vec::new();
     for (n, operation) in operations.iter().enumerate() {
-        ws.send(send(
-            json!({ "id": n.to_string(), "type": "subscribe", "payload": operation }),
-        ))
-        .await
-        .unwrap();
-        loop {
-            let message = tokio::time::timeout(Duration::from_secs(30), ws.next())
-                .await
-                .expect("no answer over the WebSocket")
-                .expect("the WebSocket closed")
-                .unwrap();
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let value: Value = serde_json::from_str(&text).unwrap();
-            match value["type"].as_str() {
-                Some("next") => answers.push(value["payload"].clone()),
-                Some("complete") => break,
-                Some("connection_ack" | "ping" | "pong") => {}
-                _ => panic!("unexpected message {value}"),
-            }
-        }
+        let id = n.to_string();
+        ws.send(json!({ "id": id, "type": "subscribe", "payload": operation }))
+            .await;
+        answers.extend(ws.until_complete(&id).await);
     }
-    ws.close(None).await.ok();
     answers
 }
 
@@ -126,9 +92,16 @@ async fn tracing_everything_logs_no_token_password_or_api_key() {
         .as_str()
         .unwrap()
         .to_owned();
-    let image = server
-        .upload(&token, &collection, "tiny.png", "image/png")
-        .await;
+    let image = upload_accepted(
+        &server,
+        &token,
+        &collection,
+        "tiny.png",
+        fixture("tiny.png"),
+        "image/png",
+    )
+    .await["id"]
+        .clone();
     let body = server
         .gql(
             GENERATE,
@@ -140,25 +113,8 @@ async fn tracing_everything_logs_no_token_password_or_api_key() {
         .as_str()
         .unwrap()
         .to_owned();
-    let mut status = String::new();
-    for _ in 0..1500 {
-        let body = server
-            .gql(
-                "query($id: ID!) { videoPrompt(id: $id) { status } }",
-                json!({ "id": id }),
-                Some(&token),
-            )
-            .await;
-        status = body["data"]["videoPrompt"]["status"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if status == "COMPLETED" || status == "FAILED" {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(status, "COMPLETED");
+    let record = until_finished(&server, &token, &id).await;
+    assert_eq!(record["status"], "COMPLETED", "{record}");
     assert!(
         stand_in
             .requests()

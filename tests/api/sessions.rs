@@ -7,14 +7,13 @@ use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use testkit::{
+    WsClient, error_code,
+    scenario::{UPLOAD, bearer, create_collection, register},
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::{
-    both_backends,
-    helpers::{TestApp, error_code},
-    subscriptions::WsClient,
-    upload_client::{UPLOAD, create_collection},
-};
+use crate::{both_backends, helpers::TestApp};
 
 /// Longest wait for an answer: a server that waits for the rest of a body fails the test
 /// instead of hanging it.
@@ -107,11 +106,11 @@ async fn upload_that_stops_early(app: &TestApp, headers: &str, collection: &str)
 
 both_backends! {
     async fn an_upload_without_a_valid_token_is_refused_before_its_body_is_read(app) {
-        let (token, _) = app.register("early@example.de").await;
+        let (token, _) = register(&app, "early@example.de").await;
         let collection = create_collection(&app, &token, "Früh").await;
         let revoked = {
             // Signed out: the token is revoked.
-            let (gone, _) = app.register("gone@example.de").await;
+            let (gone, _) = register(&app, "gone@example.de").await;
             app.gql("mutation { logout }", json!({}), Some(&gone)).await;
             gone
         };
@@ -145,7 +144,7 @@ async fn with_sessions_table_gone<F: std::future::Future<Output = ()>>(app: &Tes
 
 both_backends! {
     async fn a_failed_token_lookup_is_an_internal_error_never_signed_out(app) {
-        let (token, _) = app.register("lookup@example.de").await;
+        let (token, _) = register(&app, "lookup@example.de").await;
         let collection = create_collection(&app, &token, "Ausfall").await;
         let me = app.gql("{ me { email } }", json!({}), Some(&token)).await;
         assert_eq!(me["data"]["me"]["email"], "lookup@example.de", "{me}");
@@ -200,10 +199,6 @@ fn long_pings(args: &mut videoprompt::config::ServeArgs) {
     args.ws.ws_ping_interval = Duration::from_secs(3600);
 }
 
-fn bearer(token: &str) -> Value {
-    json!({ "Authorization": format!("Bearer {token}") })
-}
-
 /// A signed-in socket of `token` on `app`, acknowledged and answering.
 async fn open_socket(app: &TestApp, token: &str) -> WsClient {
     let mut ws = WsClient::connect(app, "graphql-transport-ws", None).await;
@@ -218,8 +213,8 @@ both_backends! {
     configure: long_pings;
 
     async fn logout_over_http_closes_the_open_socket_at_once(app) {
-        let (token, _) = app.register("ws-end@example.de").await;
-        let (other, _) = app.register("ws-stays@example.de").await;
+        let (token, _) = register(&app, "ws-end@example.de").await;
+        let (other, _) = register(&app, "ws-stays@example.de").await;
         let mut ws = open_socket(&app, &token).await;
         let mut second = open_socket(&app, &token).await;
         let mut bystander = open_socket(&app, &other).await;
@@ -239,7 +234,7 @@ both_backends! {
     }
 
     async fn logout_over_the_socket_closes_it(app) {
-        let (token, _) = app.register("ws-self@example.de").await;
+        let (token, _) = register(&app, "ws-self@example.de").await;
         let mut ws = open_socket(&app, &token).await;
         ws.subscribe("out", "mutation { logout }", json!({})).await;
         // The mutation's answer goes out, then the socket closes.
@@ -258,7 +253,7 @@ both_backends! {
     };
 
     async fn an_expiring_token_closes_the_socket_at_its_expiry(app) {
-        let (token, _) = app.register("ws-expiry@example.de").await;
+        let (token, _) = register(&app, "ws-expiry@example.de").await;
         let signed_in = std::time::Instant::now();
         let mut ws = open_socket(&app, &token).await;
         assert_eq!(ws.closed().await, Some(4403));
@@ -271,7 +266,7 @@ both_backends! {
     configure: |args| args.ws.ws_ping_interval = Duration::from_millis(200);
 
     async fn a_session_removed_behind_the_servers_back_ends_at_the_next_ping(app) {
-        let (token, _) = app.register("ws-ping@example.de").await;
+        let (token, _) = register(&app, "ws-ping@example.de").await;
         let mut ws = open_socket(&app, &token).await;
         app.db.execute_unprepared("DELETE FROM sessions").await.unwrap();
         assert_eq!(ws.closed().await, Some(4403));
@@ -285,10 +280,10 @@ async fn a_logout_on_one_instance_closes_the_sockets_on_the_other() {
         return;
     };
     let b = a.spawn_sibling(|_| {}).await;
-    crate::instances::until_listening(&a).await;
-    crate::instances::until_listening(&b).await;
+    crate::helpers::until_listening(&a).await;
+    crate::helpers::until_listening(&b).await;
 
-    let (token, _) = a.register("ws-cluster@example.de").await;
+    let (token, _) = register(&a, "ws-cluster@example.de").await;
     let mut on_a = open_socket(&a, &token).await;
     let mut on_b = open_socket(&b, &token).await;
     let out = a.gql("mutation { logout }", json!({}), Some(&token)).await;
@@ -297,7 +292,7 @@ async fn a_logout_on_one_instance_closes_the_sockets_on_the_other() {
     assert_eq!(on_a.closed().await, Some(4403));
 
     // And the other way round, with the logout sent over a socket on B.
-    let (token, _) = b.register("ws-cluster-2@example.de").await;
+    let (token, _) = register(&b, "ws-cluster-2@example.de").await;
     let mut on_a = open_socket(&a, &token).await;
     let mut on_b = open_socket(&b, &token).await;
     on_b.subscribe("out", "mutation { logout }", json!({}))
@@ -317,9 +312,9 @@ async fn a_logout_missed_while_the_listener_was_down_closes_the_socket_after_rec
         return;
     };
     let b = a.spawn_sibling(|_| {}).await;
-    crate::instances::until_listening(&a).await;
-    crate::instances::until_listening(&b).await;
-    let (token, _) = a.register("ws-deaf@example.de").await;
+    crate::helpers::until_listening(&a).await;
+    crate::helpers::until_listening(&b).await;
+    let (token, _) = register(&a, "ws-deaf@example.de").await;
     let mut on_b = open_socket(&b, &token).await;
 
     // B's listening connection is killed and kept from reconnecting.

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use testkit::{
+    WsClient, error_code,
+    scenario::{PASSWORD, register},
+};
 use videoprompt::config::ServeArgs;
 
-use crate::{
-    both_backends,
-    helpers::{PASSWORD, TestApp, error_code},
-    subscriptions::WsClient,
-};
+use crate::{both_backends, helpers::TestApp};
 
 const LOGIN: &str =
     "mutation($input: CredentialsInput!) { login(input: $input) { token user { id } } }";
@@ -87,7 +87,7 @@ fn direct(args: &mut ServeArgs) {
 
 both_backends! {
     async fn aliased_logins_run_once_per_request(app) {
-        app.register("anna@example.de").await;
+        register(&app, "anna@example.de").await;
         let aliases: String = (0..300)
             .map(|n| format!("l{n}: login(input: $input) {{ token }} "))
             .collect();
@@ -119,7 +119,7 @@ both_backends! {
     }
 
     async fn a_batch_signs_in_once(app) {
-        app.register("ben@example.de").await;
+        register(&app, "ben@example.de").await;
         let login = json!({ "query": LOGIN, "variables": credentials("ben@example.de", PASSWORD) });
         let register = json!({ "query": REGISTER, "variables": credentials("new@example.de", PASSWORD) });
         let hashes = app.state.accounts.password_hashes();
@@ -139,7 +139,7 @@ both_backends! {
     configure: behind_proxy;
 
     async fn failed_logins_from_one_address_are_throttled_not_the_owner_elsewhere(app) {
-        app.register("clara@example.de").await;
+        register(&app, "clara@example.de").await;
         for _ in 0..3 {
             let body = login_from(&app, "clara@example.de", WRONG, Some(ADDRESS_A)).await;
             assert_eq!(outcome(&body), Err("UNAUTHENTICATED".into()), "{body}");
@@ -176,7 +176,7 @@ both_backends! {
     }
 
     async fn a_successful_login_forgets_the_failures(app) {
-        app.register("dora@example.de").await;
+        register(&app, "dora@example.de").await;
         for _ in 0..2 {
             login_from(&app, "dora@example.de", WRONG, Some(ADDRESS_A)).await;
         }
@@ -206,7 +206,7 @@ both_backends! {
     }
 
     async fn over_websocket_each_message_signs_in_once_and_counts_for_its_address(app) {
-        app.register("emil@example.de").await;
+        register(&app, "emil@example.de").await;
         let mut ws = connect_from(&app, ADDRESS_A).await;
         ws.init(json!({})).await;
         let twice = "mutation($input: CredentialsInput!) { a: login(input: $input) { token } b: login(input: $input) { token } }";
@@ -236,7 +236,7 @@ both_backends! {
     configure: direct;
 
     async fn forwarded_for_from_an_untrusted_peer_is_ignored(app) {
-        app.register("fritz@example.de").await;
+        register(&app, "fritz@example.de").await;
         // Each guess claims another address; without --trusted-proxies the socket's counts.
         for n in 1..=3 {
             let body = login_from(&app, "fritz@example.de", WRONG, Some(&format!("192.0.2.{n}"))).await;

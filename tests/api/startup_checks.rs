@@ -4,7 +4,9 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use crate::process::{ServerProcess, videoprompt};
+use testkit::ServerProcess;
+
+use crate::helpers::videoprompt;
 
 #[tokio::test]
 async fn a_gemini_base_url_that_is_not_a_url_is_refused_at_start() {

@@ -5,15 +5,19 @@ use reqwest::{StatusCode, multipart::Form};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use testkit::{
+    error_code,
+    scenario::{UPLOAD, create_collection, fixture, register, upload, upload_form, upload_ok},
+};
+
 use crate::{
     both_backends,
-    helpers::{Backend, TestApp, error_code},
-    upload_client::*,
+    helpers::{Backend, TestApp, assert_nothing_stored, image_rows, stored_files},
 };
 
 both_backends! {
     async fn every_accepted_fixture_is_stored_with_the_type_and_size_from_its_bytes(app) {
-        let (token, _) = app.register("up@example.de").await;
+        let (token, _) = register(&app, "up@example.de").await;
         let collection = create_collection(&app, &token, "Urlaub").await;
         for (name, mime) in [
             ("landscape.png", "image/png"),
@@ -48,7 +52,7 @@ both_backends! {
     }
 
     async fn every_refused_fixture_is_bad_user_input_and_leaves_nothing(app) {
-        let (token, _) = app.register("bad@example.de").await;
+        let (token, _) = register(&app, "bad@example.de").await;
         let collection = create_collection(&app, &token, "Müll").await;
         for (name, claimed, says) in [
             ("not-an-image.png", "image/png", "PNG, JPEG, WebP or HEIC/HEIF"),
@@ -72,8 +76,8 @@ both_backends! {
     }
 
     async fn uploads_into_a_missing_or_foreign_collection_are_not_found(app) {
-        let (alice, _) = app.register("alice@example.de").await;
-        let (bob, _) = app.register("bob@example.de").await;
+        let (alice, _) = register(&app, "alice@example.de").await;
+        let (bob, _) = register(&app, "bob@example.de").await;
         let alices = create_collection(&app, &alice, "Privat").await;
         let (_, foreign) = upload(&app, &bob, &alices, "landscape.png", fixture("landscape.png"), "image/png").await;
         let (_, missing) = upload(&app, &bob, &uuid::Uuid::now_v7().to_string(), "landscape.png", fixture("landscape.png"), "image/png").await;
@@ -85,10 +89,10 @@ both_backends! {
     }
 
     async fn multipart_without_a_preflight_header_is_refused(app) {
-        let (token, _) = app.register("csrf@example.de").await;
+        let (token, _) = register(&app, "csrf@example.de").await;
         let collection = create_collection(&app, &token, "CSRF").await;
         // A cross-site form can send multipart, but no custom header and no Authorization.
-        let (status, body) = post_form(&app, upload_form(&collection, "x.png", fixture("landscape.png"), "image/png"), None).await;
+        let (status, body) = app.api.post_form(upload_form(&collection, "x.png", fixture("landscape.png"), "image/png"), None).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
         assert_eq!(error_code(&body), Some("BAD_USER_INPUT"));
 
@@ -105,7 +109,7 @@ both_backends! {
     }
 
     async fn malformed_multipart_requests_are_bad_requests(app) {
-        let (token, _) = app.register("form@example.de").await;
+        let (token, _) = register(&app, "form@example.de").await;
         let collection = create_collection(&app, &token, "Formen").await;
         let operations = json!({ "query": UPLOAD, "variables": { "collectionId": collection, "file": null } }).to_string();
         let part = || reqwest::multipart::Part::bytes(fixture("tiny.png")).file_name("tiny.png");
@@ -122,7 +126,7 @@ both_backends! {
             Form::new().text("operations", operations.clone()).text("map", json!({ "0": ["query"] }).to_string()).part("0", part()),
         ];
         for (i, form) in cases.into_iter().enumerate() {
-            let (status, body) = post_form(&app, form, Some(&token)).await;
+            let (status, body) = app.api.post_form(form, Some(&token)).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "case {i}: {body}");
             assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "case {i}: {body}");
         }
@@ -133,7 +137,7 @@ both_backends! {
     }
 
     async fn a_batch_of_two_uploads_is_read_and_stored(app) {
-        let (token, _) = app.register("batch@example.de").await;
+        let (token, _) = register(&app, "batch@example.de").await;
         let collection = create_collection(&app, &token, "Stapel").await;
         let op = |_: usize| json!({ "query": UPLOAD, "variables": { "collectionId": collection, "file": null } });
         let operations = json!([op(0), op(1)]).to_string();
@@ -141,7 +145,7 @@ both_backends! {
         let form = Form::new().text("operations", operations).text("map", map)
             .part("a", reqwest::multipart::Part::bytes(fixture("landscape.jpg")).file_name("a.jpg"))
             .part("b", reqwest::multipart::Part::bytes(fixture("landscape.webp")).file_name("b.webp"));
-        let (status, body) = post_form(&app, form, Some(&token)).await;
+        let (status, body) = app.api.post_form(form, Some(&token)).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         assert_eq!(body[0]["data"]["uploadImage"]["mimeType"], "image/jpeg", "{body}");
         assert_eq!(body[1]["data"]["uploadImage"]["mimeType"], "image/webp", "{body}");
@@ -161,7 +165,7 @@ async fn spawn_small(backend: Backend) -> Option<TestApp> {
 }
 
 async fn limits_are_enforced_and_nothing_is_stored(app: TestApp) {
-    let (token, _) = app.register("limit@example.de").await;
+    let (token, _) = register(&app, "limit@example.de").await;
     let collection = create_collection(&app, &token, "Grenzen").await;
 
     // One file over the per-file limit (6292 bytes > 4 KiB).
@@ -195,7 +199,7 @@ async fn limits_are_enforced_and_nothing_is_stored(app: TestApp) {
             reqwest::multipart::Part::bytes(fixture("tiny.png")).file_name("t.png"),
         );
     form = form.text("padding", "x".repeat(70 * 1024));
-    let (status, body) = post_form(&app, form, Some(&token)).await;
+    let (status, body) = app.api.post_form(form, Some(&token)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
 
     // More files than allowed, counted from `map` before any file is read.
@@ -211,7 +215,7 @@ async fn limits_are_enforced_and_nothing_is_stored(app: TestApp) {
             reqwest::multipart::Part::bytes(fixture("tiny.png")).file_name("t.png"),
         );
     }
-    let (status, body) = post_form(&app, form, Some(&token)).await;
+    let (status, body) = app.api.post_form(form, Some(&token)).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
     assert!(
         body["errors"][0]["message"]
@@ -262,7 +266,7 @@ mod limits {
 async fn an_endless_upload_is_cut_off_at_the_limit(app: TestApp) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-    let (token, _) = app.register("stream@example.de").await;
+    let (token, _) = register(&app, "stream@example.de").await;
     let collection = create_collection(&app, &token, "Strom").await;
     let boundary = "----videoprompt-test";
     let operations =

@@ -7,10 +7,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use crate::{
-    generation::{app_with_stand_in, generate, user_with_image},
-    helpers::{Backend, announce_skip, require_all_suites},
+use testkit::{
+    announce_skip, require_all_suites,
+    scenario::{generate, user_with_image},
 };
+
+use crate::helpers::{Backend, app_with_stand_in};
 
 /// The script to run, or why it cannot run.
 fn node_script(script: &str, packages: &[&str], needs_chromium: bool) -> Result<PathBuf, String> {

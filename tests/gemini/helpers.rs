@@ -1,6 +1,6 @@
 //! Shared set-up: a stand-in on a random port, a client pointed at it, the fixture images.
 
-use std::{path::PathBuf, time::Duration};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -54,12 +54,9 @@ pub fn key(text: &str) -> SecretString {
     SecretString::from(text)
 }
 
-/// A fixture image from `tests/fixtures/` (copied from the shared fixtures).
+/// A fixture image from `tests/fixtures/images/`, as the client takes it.
 pub fn fixture(name: &str) -> Bytes {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
-    Bytes::from(std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display())))
+    Bytes::from(testkit::scenario::fixture(name))
 }
 
 /// The landscape PNG, an orbit in film-noir look, with notes.
@@ -101,30 +98,4 @@ pub fn requests_to(stand_in: &StandIn, suffix: &str) -> Vec<RecordedRequest> {
         .into_iter()
         .filter(|request| request.path.ends_with(suffix))
         .collect()
-}
-
-/// Waits (bounded) until the stand-in holds no files: deletion after a dropped stream happens
-/// on a spawned task.
-pub async fn until_no_files(stand_in: &StandIn) -> usize {
-    for _ in 0..200 {
-        if stand_in.files_held() == 0 {
-            return 0;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    stand_in.files_held()
-}
-
-/// Whether VIDEOPROMPT_REQUIRE_ALL_SUITES=1 (CI): a suite that cannot run must fail.
-pub fn require_all_suites() -> bool {
-    std::env::var("VIDEOPROMPT_REQUIRE_ALL_SUITES").is_ok_and(|value| value == "1")
-}
-
-/// Tells the person running the tests that a suite was skipped, on stderr where it is seen.
-pub fn announce_skip(suite: &str, reason: &str) {
-    use std::io::Write;
-    let _ = writeln!(
-        std::io::stderr(),
-        "\nSKIPPED: the {suite} suite did not run: {reason}\n"
-    );
 }

@@ -7,6 +7,7 @@
 
 use std::{path::PathBuf, time::Duration};
 
+use testkit::{announce_skip, require_all_suites};
 use tokio::process::Command;
 
 use crate::helpers::*;

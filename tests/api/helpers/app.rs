@@ -1,15 +1,11 @@
 //! Starting the real server for a test: a fresh database (a SQLite file, or a new PostgreSQL
 //! database), port 0, and a client that speaks GraphQL over real HTTP.
 
-use std::{
-    io::Write,
-    net::SocketAddr,
-    sync::{Once, OnceLock},
-    time::Duration,
-};
+use std::{net::SocketAddr, time::Duration};
 
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::{Value, json};
+use sea_orm::DatabaseConnection;
+use serde_json::Value;
+use testkit::{Api, TestDatabase};
 use tokio::sync::oneshot;
 use videoprompt::{
     cluster::Cluster,
@@ -20,33 +16,6 @@ use videoprompt::{
     startup::Application,
     state::AppState,
 };
-
-/// Where the PostgreSQL suite creates its databases.
-pub fn postgres_admin_url() -> String {
-    std::env::var("VIDEOPROMPT_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
-}
-
-/// Set by CI: a suite that cannot run fails instead of being skipped.
-pub fn require_all_suites() -> bool {
-    std::env::var("VIDEOPROMPT_REQUIRE_ALL_SUITES").is_ok_and(|v| v == "1")
-}
-
-/// Tells the person running the tests, once per suite, that it was skipped. Written straight to
-/// stderr: the test harness captures `eprintln!` of passing tests, and a skip must be seen.
-pub fn announce_skip(suite: &str, reason: &str) {
-    static ANNOUNCED: OnceLock<std::sync::Mutex<Vec<String>>> = OnceLock::new();
-    let announced = ANNOUNCED.get_or_init(Default::default);
-    let mut announced = announced.lock().unwrap();
-    if announced.iter().any(|s| s == suite) {
-        return;
-    }
-    announced.push(suite.to_owned());
-    let _ = writeln!(
-        std::io::stderr(),
-        "\nSKIPPED: the {suite} suite did not run: {reason}\n"
-    );
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -69,7 +38,9 @@ pub fn serve_args(data_dir: &std::path::Path) -> ServeArgs {
 /// A running server with its own database.
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The client `api` sends through, for requests a test builds itself.
     pub client: reqwest::Client,
+    pub api: Api,
     pub db: DatabaseConnection,
     pub state: AppState,
     /// The handle on the app's generation workers.
@@ -83,7 +54,8 @@ pub struct TestApp {
     pub args: ServeArgs,
     #[allow(dead_code)]
     pub backend: Backend,
-    postgres_database: Option<String>,
+    /// The PostgreSQL database this app created (a sibling has none); dropped after the server.
+    _postgres_database: Option<TestDatabase>,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
 }
@@ -98,19 +70,6 @@ fn init_test_logging() {
         .try_init();
 }
 
-/// A client for tests that talk to a server they did not spawn with `TestApp`.
-pub fn http_client() -> reqwest::Client {
-    install_tls_provider();
-    reqwest::Client::new()
-}
-
-fn install_tls_provider() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
-}
-
 impl TestApp {
     /// Starts a server on a fresh database; `None` when PostgreSQL is not reachable (and the
     /// run does not require it).
@@ -122,15 +81,14 @@ impl TestApp {
         backend: Backend,
         configure: impl FnOnce(&mut ServeArgs),
     ) -> Option<Self> {
-        install_tls_provider();
         init_test_logging();
         let data_dir = tempfile::tempdir().unwrap();
         let mut args = serve_args(data_dir.path());
         let mut postgres_database = None;
         if backend == Backend::Postgres {
-            let (name, url) = create_postgres_database().await?;
-            postgres_database = Some(name);
-            args.database.database_url = Some(url);
+            let database = TestDatabase::create().await?;
+            args.database.database_url = Some(database.url().to_owned());
+            postgres_database = Some(database);
             args.keys.master_key = Some(MasterKey::generate().to_base64().into());
         }
         args.database.db_max_connections = 8;
@@ -154,7 +112,7 @@ impl TestApp {
         args: ServeArgs,
         data_dir: tempfile::TempDir,
         backend: Backend,
-        postgres_database: Option<String>,
+        postgres_database: Option<TestDatabase>,
     ) -> Self {
         let app = Application::build(args.clone())
             .await
@@ -174,12 +132,17 @@ impl TestApp {
             .await
             .expect("the server failed");
         });
-        Self {
-            addr,
-            client: reqwest::Client::builder()
+        let api = Api::with_client(
+            testkit::http_client_builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .unwrap(),
+            format!("http://{addr}"),
+        );
+        Self {
+            addr,
+            client: api.http().clone(),
+            api,
             db: state.db.clone(),
             jobs,
             cluster,
@@ -188,44 +151,19 @@ impl TestApp {
             data_dir: Some(data_dir),
             args,
             backend,
-            postgres_database,
+            _postgres_database: postgres_database,
             shutdown: Some(shutdown),
             server: Some(server),
         }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("http://{}{}", self.addr, path)
+        self.api.url(path)
     }
 
-    /// POSTs a GraphQL operation and returns the JSON response (any status).
+    /// See [`Api::gql`]: the whole JSON answer, whatever its status.
     pub async fn gql(&self, query: &str, variables: Value, token: Option<&str>) -> Value {
-        let mut request = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        let response = request.send().await.expect("the request failed");
-        response.json().await.expect("the response is not JSON")
-    }
-
-    /// Registers a user and returns (token, user id).
-    pub async fn register(&self, email: &str) -> (String, String) {
-        let body = self
-            .gql(
-                "mutation($input: CredentialsInput!) { register(input: $input) { token user { id } } }",
-                json!({ "input": { "email": email, "password": PASSWORD } }),
-                None,
-            )
-            .await;
-        let payload = &body["data"]["register"];
-        assert!(payload.is_object(), "register failed: {body}");
-        (
-            payload["token"].as_str().unwrap().to_owned(),
-            payload["user"]["id"].as_str().unwrap().to_owned(),
-        )
+        self.api.gql(query, variables, token).await
     }
 
     /// Stops the server, waiting for it to finish, and hands over its data dir (which would
@@ -248,66 +186,15 @@ impl Drop for TestApp {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
         }
-        if let Some(name) = self.postgres_database.take() {
-            // Dropped from a plain thread: Drop cannot await, and the test's runtime is ending.
-            let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                runtime.block_on(async {
-                    if let Ok(admin) = Database::connect(postgres_admin_url()).await {
-                        let _ = admin
-                            .execute_unprepared(&format!(
-                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                            ))
-                            .await;
-                        let _ = admin.close().await;
-                    }
-                });
-            })
-            .join();
-        }
+        // Then the fields: `_postgres_database` drops its database, with (FORCE) since the
+        // server's connections may still be closing.
     }
 }
 
-/// A password that satisfies the rules.
-pub const PASSWORD: &str = "correct horse battery staple";
-
-/// Creates a uniquely named database; returns its name and URL.
-pub async fn create_postgres_database() -> Option<(String, String)> {
-    let admin_url = postgres_admin_url();
-    let admin = match Database::connect(&admin_url).await {
-        Ok(admin) => admin,
-        Err(err) => {
-            if require_all_suites() {
-                panic!(
-                    "PostgreSQL is required (VIDEOPROMPT_REQUIRE_ALL_SUITES=1) but {admin_url} is unreachable: {err}"
-                );
-            }
-            announce_skip(
-                "PostgreSQL",
-                &format!("{admin_url} is unreachable ({err}); set VIDEOPROMPT_TEST_POSTGRES_URL"),
-            );
-            return None;
-        }
-    };
-    let name = format!("vp_test_{}", uuid::Uuid::now_v7().simple());
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("could not create a test database");
-    let _ = admin.close().await;
-    let base = admin_url
-        .rsplit_once('/')
-        .map(|(base, _)| base)
-        .unwrap_or(&admin_url);
-    Some((name.clone(), format!("{base}/{name}")))
-}
-
-/// The `extensions.code` of the first error, if any.
-pub fn error_code(body: &Value) -> Option<&str> {
-    body["errors"][0]["extensions"]["code"].as_str()
+impl AsRef<Api> for TestApp {
+    fn as_ref(&self) -> &Api {
+        &self.api
+    }
 }
 
 /// Defines a test that runs once on SQLite and once on PostgreSQL:
@@ -358,6 +245,28 @@ macro_rules! both_backends {
                     if let Some(app) = $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await {
                         run(app).await;
                     }
+                }
+            }
+        )*
+    };
+}
+
+/// Defines tests that run a scenario `async fn name(backend: Backend)` once on each backend:
+/// `on_both_backends!(name, …)` makes `name::sqlite` and `name::postgres`. For scenarios that
+/// start their servers themselves (child processes, a runner of their own).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await;
                 }
             }
         )*

@@ -1,0 +1,20 @@
+//! What the api tests share beyond [`testkit`]: the server started in this process on a fresh
+//! database ([`TestApp`], [`both_backends!`](crate::both_backends)), with the Gemini stand-in,
+//! the binary as a child process, rows written straight to the database, and looks at what the
+//! server stored. Everything spoken over HTTP (scenarios, GraphQL, WebSocket) is in `testkit`.
+
+mod app;
+mod binary;
+mod instances;
+mod records;
+mod stand_in;
+mod stored;
+
+pub use app::{Backend, TestApp, serve_args};
+pub use binary::{BINARY, videoprompt};
+pub use instances::until_listening;
+pub use records::{image_id, pending};
+pub use stand_in::{
+    app_with_stand_in, generation_calls, until_generation_calls, until_no_files_held,
+};
+pub use stored::{assert_nothing_stored, image_rows, stored_files};
