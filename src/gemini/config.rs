@@ -53,20 +53,25 @@ impl GeminiConfig {
             request_timeout: args.gemini_timeout,
             connect_timeout: CONNECT_TIMEOUT,
             inline_limit: args.gemini_inline_limit,
-            file_poll: FilePollPolicy {
-                max_wait: args.gemini_file_wait,
-                ..FilePollPolicy::default()
-            },
+            file_poll: FilePollPolicy::waiting(args.gemini_file_wait),
         }
     }
 }
 
-impl Default for FilePollPolicy {
-    fn default() -> Self {
+impl FilePollPolicy {
+    /// Polls from 250 ms, doubling up to 4 s, for at most `max_wait` in all.
+    pub fn waiting(max_wait: Duration) -> Self {
         Self {
             first_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(4),
-            max_wait: GeminiArgs::default().gemini_file_wait,
+            max_wait,
         }
+    }
+}
+
+/// With `--gemini-file-wait`'s default.
+impl Default for FilePollPolicy {
+    fn default() -> Self {
+        Self::waiting(GeminiArgs::default().gemini_file_wait)
     }
 }
