@@ -267,7 +267,9 @@ pub struct GraphqlArgs {
     pub max_query_depth: usize,
 
     /// Highest complexity a query may have (a connection field counts `first` times its children).
-    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", value_parser = at_least_one, default_value_t = 5000)]
+    /// The app's largest screen, 20 collections × 20 images × 5 prompts with their details,
+    /// costs 22,082; 100 × 100 × 100 of anything costs over a million.
+    #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_COMPLEXITY", value_parser = at_least_one, default_value_t = 25_000)]
     pub max_query_complexity: usize,
 
     /// Most selections a document may hold with its fragments expanded: every field, fragment

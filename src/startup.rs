@@ -49,7 +49,7 @@ pub struct Application {
     server: ServerConfig,
     router: axum::Router,
     state: AppState,
-    schema: graphql::AppSchema,
+    schema: graphql::Executor,
     jobs: Jobs,
     cluster: Option<Cluster>,
     statements: StatementCounter,
@@ -206,9 +206,12 @@ impl Application {
             introspection: args.graphql.introspection,
             field_suggestions: args.graphql.field_suggestions,
         };
-        let schema = graphql::with_limits(graphql::schema_builder(), limits)
-            .data(state.clone())
-            .finish();
+        let schema = graphql::Executor::new(
+            graphql::with_limits(graphql::schema_builder(), limits)
+                .data(state.clone())
+                .finish(),
+            limits.max_selections,
+        );
         let endpoint = GraphqlEndpoint {
             state: state.clone(),
             schema: schema.clone(),
@@ -255,10 +258,10 @@ impl Application {
         &self.state
     }
 
-    /// The schema as the endpoints serve it (with its limits and the state): for executing
+    /// The schema as the endpoints serve it (with its limits, checks and the state): for executing
     /// operations in-process, without HTTP. Each operation needs the per-request data the
     /// HTTP layer adds (`graphql::loaders::add_to`, the caller's `Session`, an `Origin`).
-    pub fn schema(&self) -> &graphql::AppSchema {
+    pub fn schema(&self) -> &graphql::Executor {
         &self.schema
     }
 

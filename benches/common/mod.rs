@@ -14,7 +14,10 @@ use testkit::ServerProcess;
 /// the wrapper, not the server). It logs little: warnings, and the start-up lines that carry
 /// its address.
 pub fn videoprompt() -> Command {
-    let binary = env!("CARGO_BIN_EXE_videoprompt");
+    // `BENCH_SERVER_BIN` runs another build (an older commit, say) under the same harness, so
+    // two builds can be measured alternately in one session.
+    let binary = std::env::var("BENCH_SERVER_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_videoprompt").to_owned());
     let mut command = match std::env::var("BENCH_WRAPPER") {
         Ok(wrapper) if !wrapper.is_empty() => {
             let mut command = Command::new(wrapper);

@@ -1,79 +1,86 @@
 //! Gives async-graphql's own errors (parse, validation, limits) the codes DESIGN.md lists.
 //!
-//! Resolver errors already carry a code (see `crate::error`). What is left without one after
-//! parsing and validation are input coercion errors, which are the client's mistake.
+//! Resolver errors already carry a code (see `crate::error`). What is left without one comes
+//! from async-graphql itself: parse-time limits, validation, an unknown operation name, and
+//! input coercion errors, which are the client's mistake. Applied to every response by
+//! [`super::Executor`]; not an extension, because any extension sends every field of every
+//! operation down async-graphql's slower resolve path.
 
-use std::sync::Arc;
-
-use async_graphql::{
-    Response, ServerError, ServerResult, ValidationResult, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextValidation,
-    },
-    parser::types::ExecutableDocument,
-};
+use async_graphql::{Response, ServerError};
 
 use crate::error::{code, set_code};
 
-pub struct ErrorCodes;
+/// Fills in the code of each error of `response` that has none.
+pub fn fill(response: &mut Response) {
+    for error in &mut response.errors {
+        set_code(error, code_for(error));
+    }
+}
 
-/// A value that does not fit its argument's type (an unknown enum value, a string where a
-/// number belongs), in the document or in the variables, is bad input like any other the
-/// resolvers refuse; everything else validation finds is a malformed operation.
-fn validation_code(message: &str) -> &'static str {
-    if message.starts_with("Invalid value for argument") {
+fn code_for(error: &ServerError) -> &'static str {
+    if !error.path.is_empty() {
+        // A value the client sent did not fit its type while a field was resolved.
+        return code::BAD_USER_INPUT;
+    }
+    let message = error.message.as_str();
+    if message.starts_with("The recursion depth of the query")
+        || message.starts_with("The number of directives")
+    {
+        // async-graphql's own limits on the parsed document (`limit_recursive_depth`,
+        // `limit_directives`): the document is refused as it is read.
+        code::GRAPHQL_PARSE_FAILED
+    } else if message.starts_with("Invalid value for argument") {
+        // A value that does not fit its argument's type (an unknown enum value, a string
+        // where a number belongs), in the document or in the variables, is bad input like any
+        // other the resolvers refuse.
         code::BAD_USER_INPUT
     } else {
+        // Everything else validation finds, and a request refused as a whole (unknown
+        // operation name and the like), is a malformed operation.
         code::GRAPHQL_VALIDATION_FAILED
     }
 }
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-#[async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            // No path: the request as a whole was refused (unknown operation name and the
-            // like). With a path: a value the client sent did not fit its type.
-            let fallback = if error.path.is_empty() {
-                code::GRAPHQL_VALIDATION_FAILED
-            } else {
-                code::BAD_USER_INPUT
-            };
-            set_code(error, fallback);
+    fn coded(message: &str, path: bool) -> Option<String> {
+        let mut error = ServerError::new(message, None);
+        if path {
+            error.path = vec![async_graphql::PathSegment::Field("x".into())];
         }
-        response
+        let mut response = Response::from_errors(vec![error]);
+        fill(&mut response);
+        response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|e| e.get("code"))
+            .map(|v| v.to_string())
     }
 
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut err| {
-            set_code(&mut err, code::GRAPHQL_PARSE_FAILED);
-            err
-        })
+    #[test]
+    fn each_kind_of_error_gets_its_code() {
+        let cases = [
+            ("Query is too complex.", false, "GRAPHQL_VALIDATION_FAILED"),
+            (r#"Unknown operation named "x""#, false, "GRAPHQL_VALIDATION_FAILED"),
+            ("Invalid value for argument \"first\"", false, "BAD_USER_INPUT"),
+            ("The recursion depth of the query cannot be greater than `32`", false, "GRAPHQL_PARSE_FAILED"),
+            ("The number of directives on the field `a` cannot be greater than `16`", false, "GRAPHQL_PARSE_FAILED"),
+            ("Failed to parse \"ID\"", true, "BAD_USER_INPUT"),
+        ];
+        for (message, path, expected) in cases {
+            assert_eq!(coded(message, path).as_deref(), Some(format!("\"{expected}\"").as_str()), "{message}");
+        }
     }
 
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
-            for err in &mut errors {
-                set_code(err, validation_code(&err.message));
-            }
-            errors
-        })
+    #[test]
+    fn a_code_already_set_is_kept() {
+        let mut error = ServerError::new("Query is too complex.", None);
+        set_code(&mut error, code::INTERNAL);
+        let mut response = Response::from_errors(vec![error]);
+        fill(&mut response);
+        let code = response.errors[0].extensions.as_ref().unwrap().get("code");
+        assert_eq!(code.map(|v| v.to_string()).as_deref(), Some("\"INTERNAL\""));
     }
 }

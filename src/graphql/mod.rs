@@ -6,6 +6,7 @@ pub mod connection;
 pub mod context;
 mod document_size;
 mod error_codes;
+mod executor;
 pub mod ids;
 pub mod images;
 pub mod loaders;
@@ -19,8 +20,7 @@ pub mod video_prompts;
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
 pub use document_size::check_nesting;
-pub use error_codes::ErrorCodes;
-pub use request_checks::RequestChecks;
+pub use executor::Executor;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -62,19 +62,14 @@ pub fn schema_builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         Mutation::default(),
         Subscription::default(),
     )
-    .extension(ErrorCodes)
 }
 
-/// Applies the configured limits.
+/// Applies the configured limits (but for the selection count, which [`Executor`] checks).
 pub fn with_limits(
     builder: SchemaBuilder<Query, Mutation, Subscription>,
     limits: Limits,
 ) -> SchemaBuilder<Query, Mutation, Subscription> {
     let mut builder = builder
-        // Measures each document before async-graphql expands its fragments.
-        .extension(RequestChecks {
-            max_selections: limits.max_selections,
-        })
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // Bounds the nesting of selections and fragment spreads (brackets in values are

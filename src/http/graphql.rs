@@ -34,7 +34,7 @@ use super::{
 use crate::{
     auth::{Origin, Session, token::bearer_token},
     error::{AppError, code},
-    graphql::{self, AppSchema, loaders},
+    graphql::{self, Executor, loaders},
     state::AppState,
 };
 
@@ -42,7 +42,7 @@ use crate::{
 #[derive(Clone)]
 pub struct GraphqlEndpoint {
     pub state: AppState,
-    pub schema: AppSchema,
+    pub schema: Executor,
     pub body_limit: usize,
     pub max_batch: usize,
     /// Limits of multipart (upload) requests.
@@ -428,51 +428,72 @@ fn with_request_data(
     }
 }
 
-/// Serialises the response with the status code the spec asks for.
+/// Serialises the response with the status code the spec asks for, straight from
+/// async-graphql's value tree into the body (no intermediate `serde_json::Value`).
 fn respond(response_type: ResponseType, response: BatchResponse) -> HttpResponse {
-    let (status, body) = match response {
+    let (status, body) = match &response {
         BatchResponse::Single(response) => {
-            let is_request_error = is_request_error(&response);
-            let status = if is_request_error && response_type == ResponseType::GraphqlResponseJson {
+            let body = ResponseBody::of(response);
+            let status = if body.data.is_none() && response_type == ResponseType::GraphqlResponseJson
+            {
                 StatusCode::BAD_REQUEST
             } else {
                 StatusCode::OK
             };
-            (status, response_json(response, is_request_error))
+            (status, serde_json::to_vec(&body))
         }
         BatchResponse::Batch(responses) => (
             StatusCode::OK,
-            Value::Array(
-                responses
-                    .into_iter()
-                    .map(|r| {
-                        let is_request_error = is_request_error(&r);
-                        response_json(r, is_request_error)
-                    })
-                    .collect(),
-            ),
+            serde_json::to_vec(&responses.iter().map(ResponseBody::of).collect::<Vec<_>>()),
         ),
     };
-    json_response(response_type, status, &body)
+    match body {
+        Ok(body) => (
+            status,
+            [(header::CONTENT_TYPE, response_type.content_type())],
+            body,
+        )
+            .into_response(),
+        Err(err) => {
+            // Only a map with non-string keys fails to serialise; our values have none.
+            tracing::error!(error = %err, "could not serialise a GraphQL response");
+            request_error(
+                response_type,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                code::INTERNAL,
+                "Internal server error.",
+            )
+        }
+    }
 }
 
-/// A request error (parse, validation, unknown operation) stops before execution: no data, and
-/// every error lacks a path.
+/// A response as the spec shapes it: a request error (parse, validation, unknown operation)
+/// stops before execution and has no `data` entry at all.
+#[derive(serde::Serialize)]
+struct ResponseBody<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a async_graphql::Value>,
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [async_graphql::ServerError],
+}
+
+impl<'a> ResponseBody<'a> {
+    fn of(response: &'a Response) -> Self {
+        Self {
+            data: (!is_request_error(response)).then_some(&response.data),
+            extensions: &response.extensions,
+            errors: &response.errors,
+        }
+    }
+}
+
+/// A request error stops before execution: no data, and every error lacks a path.
 fn is_request_error(response: &Response) -> bool {
     response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty())
-}
-
-fn response_json(response: Response, is_request_error: bool) -> Value {
-    let mut value = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    if is_request_error {
-        // The spec: a request error's response has no `data` entry at all.
-        if let Value::Object(map) = &mut value {
-            map.remove("data");
-        }
-    }
-    value
 }
 
 fn json_response(response_type: ResponseType, status: StatusCode, body: &Value) -> HttpResponse {

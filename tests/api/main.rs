@@ -8,6 +8,7 @@ mod bind_first;
 mod browser;
 mod collections;
 mod connections;
+mod database_tls;
 mod document_limits;
 mod gemini_key;
 mod generation;

@@ -323,7 +323,7 @@ impl Connection {
                     let responses = self
                         .endpoint
                         .schema
-                        .execute_stream_with_session_data(payload, data);
+                        .execute_stream(payload, data);
                     self.operations.start(id, responses);
                     return Next::Continue;
                 }
