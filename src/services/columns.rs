@@ -83,14 +83,6 @@ impl<M: PartialRow> ColumnSet<M> {
         }
     }
 
-    #[must_use]
-    pub fn union(self, other: Self) -> Self {
-        Self {
-            bits: self.bits | other.bits,
-            model: PhantomData,
-        }
-    }
-
     pub fn contains(self, column: M::Column) -> bool {
         self.bits & M::bit(column) != 0
     }
@@ -148,10 +140,6 @@ impl<M: PartialRow> Loaded<M> {
             row: row.into(),
             columns: ColumnSet::all(),
         }
-    }
-
-    pub fn columns(&self) -> ColumnSet<M> {
-        self.columns
     }
 
     /// The row without a check: only for the paging columns (parent, `created_at`, `id`) that
