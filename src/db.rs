@@ -178,23 +178,69 @@ fn percent_decode(text: &str) -> String {
 
 /// Counts the SQL statements a connection runs: tests and the benchmark read it to check that a
 /// query's statement count stays fixed (DataLoader batching) rather than growing per object.
+/// Tests can also have it keep the statements' SQL text ([`Self::record`]): off unless asked
+/// for, so a server pays one relaxed load per statement for it, and bounded.
 #[derive(Clone, Debug, Default)]
-pub struct StatementCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+pub struct StatementCounter(std::sync::Arc<Statements>);
+
+#[derive(Debug, Default)]
+struct Statements {
+    count: std::sync::atomic::AtomicU64,
+    recording: std::sync::atomic::AtomicBool,
+    recorded: std::sync::Mutex<Vec<String>>,
+}
+
+/// The most statements [`StatementCounter::record`] keeps; later ones are dropped, so a test
+/// that forgets to take them cannot grow the server's memory.
+pub const MAX_RECORDED_STATEMENTS: usize = 1_000;
 
 impl StatementCounter {
     /// Hooks a counter into the connection (clones made afterwards share it).
     pub fn install(db: &mut DatabaseConnection) -> Self {
         let counter = Self::default();
-        let count = counter.0.clone();
-        db.set_metric_callback(move |_| {
-            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let statements = counter.0.clone();
+        db.set_metric_callback(move |info| {
+            use std::sync::atomic::Ordering::Relaxed;
+            statements.count.fetch_add(1, Relaxed);
+            if statements.recording.load(Relaxed) {
+                let mut recorded = statements
+                    .recorded
+                    .lock()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner());
+                if recorded.len() < MAX_RECORDED_STATEMENTS {
+                    recorded.push(info.statement.sql.clone());
+                }
+            }
         });
         counter
     }
 
     /// Statements run so far.
     pub fn get(&self) -> u64 {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
+        self.0.count.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Starts keeping the SQL text of the statements run from now on (for tests), dropping any
+    /// kept before.
+    pub fn record(&self) {
+        self.take_recorded();
+        self.0
+            .recording
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The SQL text kept since [`Self::record`] (with placeholders, not values), and stops.
+    pub fn take_recorded(&self) -> Vec<String> {
+        self.0
+            .recording
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        std::mem::take(
+            &mut *self
+                .0
+                .recorded
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        )
     }
 }
 

@@ -9,7 +9,7 @@ use super::{
     connection::{self, PageConnection, complexity},
     context::ContextExt,
     ids::{parse_id, to_id},
-    images::Image,
+    images::{Image, image_columns},
     loaders::{ImagePageKey, ImagePageLoader},
 };
 use crate::services::{
@@ -44,26 +44,30 @@ impl Collection {
         after: Option<String>,
     ) -> Result<PageConnection<Image>> {
         let page = PageRequest::new(first, after.as_deref())?;
+        let columns = image_columns(connection::node_fields(ctx));
         let images = ctx
             .loader::<ImagePageLoader>()
             .load_one(ImagePageKey {
                 collection_id: self.0.id,
                 page,
+                columns,
             })
-            .await?
-            .unwrap_or(Page {
-                items: Vec::new(),
-                has_next_page: false,
-            });
-        Ok(connection::connection(
-            images,
+            .await?;
+        let empty = Page {
+            items: Vec::new(),
+            has_next_page: false,
+        };
+        Ok(connection::shared_connection(
+            images.as_deref().unwrap_or(&empty),
             page,
-            |image| Cursor {
-                created_at: image.created_at,
-                id: image.id,
+            |image| {
+                Ok(Cursor {
+                    created_at: *image.created_at()?,
+                    id: *image.id()?,
+                })
             },
             Image,
-        ))
+        )?)
     }
 }
 

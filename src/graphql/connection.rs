@@ -1,8 +1,14 @@
 //! Relay connections (`edges { cursor node }`, `nodes`, `pageInfo`) built from service pages.
 
-use async_graphql::connection::{Connection, CursorType, Edge};
+use async_graphql::{
+    Context,
+    connection::{Connection, CursorType, Edge},
+};
 
-use crate::services::pagination::{Cursor, Page, PageRequest};
+use crate::{
+    error::AppResult,
+    services::pagination::{Cursor, Page, PageRequest},
+};
 
 /// The opaque cursor as GraphQL sees it.
 pub struct PageCursor(pub Cursor);
@@ -37,6 +43,41 @@ pub fn connection<Row, Node: async_graphql::OutputType>(
         .map(|row| Edge::new(PageCursor(cursor(&row)), node(row)))
         .collect();
     connection
+}
+
+/// Like [`connection`], for a page the DataLoader shares: rows are cloned (a pointer each),
+/// and a row whose cursor columns were not read is an error.
+pub fn shared_connection<Row: Clone, Node: async_graphql::OutputType>(
+    page: &Page<Row>,
+    request: PageRequest,
+    cursor: impl Fn(&Row) -> AppResult<Cursor>,
+    node: impl Fn(Row) -> Node,
+) -> AppResult<PageConnection<Node>> {
+    let mut connection = Connection::new(request.after.is_some(), page.has_next_page);
+    connection.edges = page
+        .items
+        .iter()
+        .map(|row| Ok(Edge::new(PageCursor(cursor(row)?), node(row.clone()))))
+        .collect::<AppResult<_>>()?;
+    Ok(connection)
+}
+
+/// The names of the fields the client selected on this connection field's nodes, under `nodes`
+/// and under `edges { node }`, through fragments, inline fragments and aliases (`@skip` and
+/// `@include` are not evaluated: a superset, which is all a column choice needs).
+pub fn node_fields<'a>(ctx: &'a Context<'_>) -> Vec<&'a str> {
+    let look_ahead = ctx.look_ahead();
+    let nodes = look_ahead.field("nodes");
+    let edge_nodes = look_ahead.field("edges").field("node");
+    let mut names = Vec::new();
+    for node in nodes
+        .selection_fields()
+        .into_iter()
+        .chain(edge_nodes.selection_fields())
+    {
+        names.extend(node.selection_set().map(|field| field.name()));
+    }
+    names
 }
 
 /// The complexity of a connection field: `first` (default 20, at most 100) times its children,

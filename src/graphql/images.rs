@@ -1,6 +1,8 @@
 //! Images in the schema: `image(id)`, `uploadImage` (GraphQL multipart request spec; the HTTP
 //! layer spools the file within its limits), `deleteImage`, and the `Image` type.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object, Result, Upload};
 use chrono::{DateTime, Utc};
 use entity::image;
@@ -11,11 +13,12 @@ use super::{
     context::ContextExt,
     ids::{parse_id, to_id},
     loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
-    video_prompts::VideoPrompt,
+    video_prompts::{VideoPrompt, prompt_columns},
 };
 use crate::{
     error::{AppError, Missing},
     services::{
+        columns::{ColumnSet, Loaded},
         images::NewUpload,
         ownership,
         pagination::{Cursor, Page, PageRequest},
@@ -23,57 +26,92 @@ use crate::{
 };
 
 /// An uploaded image. Its type and size were read from the file itself.
-pub struct Image(pub image::Model);
+///
+/// Through a page (`Collection.images`) it holds only the columns the client's selection needs;
+/// every field reads through a checked accessor, so one whose column was not read is an
+/// internal error rather than a blank value.
+#[derive(Clone)]
+pub struct Image(pub Loaded<image::Model>);
+
+impl Image {
+    /// A whole record (upload, `image(id)`, `VideoPrompt.image`).
+    pub fn full(row: impl Into<Arc<image::Model>>) -> Self {
+        Self(Loaded::full(row))
+    }
+}
+
+/// The columns the selected `Image` fields read. `id` and `collection_id` are always read by a
+/// page; a field this does not know reads everything (a superset is safe, a subset is not).
+pub fn image_columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> ColumnSet<image::Model> {
+    use image::Column as C;
+    let mut set = ColumnSet::empty();
+    for field in fields {
+        set = match field {
+            "__typename" | "id" | "url" | "collection" | "videoPrompts" => set,
+            "fileName" => set.with(C::FileName),
+            "mimeType" => set.with(C::MimeType),
+            "byteSize" => set.with(C::ByteSize),
+            "width" => set.with(C::Width),
+            "height" => set.with(C::Height),
+            "createdAt" => set.with(C::CreatedAt),
+            _ => return ColumnSet::all(),
+        };
+    }
+    set
+}
 
 #[Object]
 impl Image {
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    async fn id(&self) -> Result<ID> {
+        Ok(to_id(*self.0.id()?))
     }
 
     /// The collection the image is in.
     async fn collection(&self, ctx: &Context<'_>) -> Result<Collection> {
         let found = ctx
             .loader::<CollectionLoader>()
-            .load_one(self.0.collection_id)
+            .load_one(*self.0.collection_id()?)
             .await?
             .ok_or(AppError::NotFound(Missing::Collection))?;
         Ok(Collection(found))
     }
 
     /// The name the file had on the uploader's machine (display only).
-    async fn file_name(&self) -> &str {
-        &self.0.file_name
+    async fn file_name(&self) -> Result<&str> {
+        Ok(self.0.file_name()?)
     }
 
     /// image/png, image/jpeg, image/webp, image/heic or image/heif, from the file's bytes.
-    async fn mime_type(&self) -> &str {
-        &self.0.mime_type
+    async fn mime_type(&self) -> Result<&str> {
+        Ok(self.0.mime_type()?)
     }
 
-    async fn byte_size(&self) -> i32 {
-        i32::try_from(self.0.byte_size).unwrap_or(i32::MAX)
+    async fn byte_size(&self) -> Result<i32> {
+        Ok(i32::try_from(*self.0.byte_size()?).unwrap_or(i32::MAX))
     }
 
     /// Width in pixels as the picture is shown, which is how a browser draws it: after a JPEG's
     /// EXIF orientation and a HEIF's rotation and crop (for HEIF, the primary image's). A
     /// 640 × 428 picture stored turned by 90° has width 428 and height 640.
-    async fn width(&self) -> Option<i32> {
-        self.0.width
+    async fn width(&self) -> Result<Option<i32>> {
+        Ok(*self.0.width()?)
     }
 
     /// Height in pixels as the picture is shown (turned and cropped like `width`).
-    async fn height(&self) -> Option<i32> {
-        self.0.height
+    async fn height(&self) -> Result<Option<i32>> {
+        Ok(*self.0.height()?)
     }
 
     /// A short-lived signed URL the browser can load the image from (no token needed).
-    async fn url(&self, ctx: &Context<'_>) -> String {
-        ctx.state().signer.url(self.0.id, Utc::now().timestamp())
+    async fn url(&self, ctx: &Context<'_>) -> Result<String> {
+        Ok(ctx
+            .state()
+            .signer
+            .url(*self.0.id()?, Utc::now().timestamp()))
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Result<DateTime<Utc>> {
+        Ok(*self.0.created_at()?)
     }
 
     /// The prompts asked for this image, newest first. `first`: 0 to 100 (default 20).
@@ -85,26 +123,30 @@ impl Image {
         after: Option<String>,
     ) -> Result<PageConnection<VideoPrompt>> {
         let page = PageRequest::new(first, after.as_deref())?;
+        let columns = prompt_columns(connection::node_fields(ctx));
         let prompts = ctx
             .loader::<PromptPageLoader>()
             .load_one(PromptPageKey {
-                image_id: self.0.id,
+                image_id: *self.0.id()?,
                 page,
+                columns,
             })
-            .await?
-            .unwrap_or(Page {
-                items: Vec::new(),
-                has_next_page: false,
-            });
-        Ok(connection::connection(
-            prompts,
+            .await?;
+        let empty = Page {
+            items: Vec::new(),
+            has_next_page: false,
+        };
+        Ok(connection::shared_connection(
+            prompts.as_deref().unwrap_or(&empty),
             page,
-            |prompt| Cursor {
-                created_at: prompt.created_at,
-                id: prompt.id,
+            |prompt| {
+                Ok(Cursor {
+                    created_at: *prompt.created_at()?,
+                    id: *prompt.id()?,
+                })
             },
             VideoPrompt,
-        ))
+        )?)
     }
 }
 
@@ -121,7 +163,7 @@ impl ImageQuery {
         };
         Ok(ownership::image(&ctx.state().db, session.user_id, id)
             .await?
-            .map(Image))
+            .map(Image::full))
     }
 }
 
@@ -160,7 +202,7 @@ impl ImageMutation {
                 },
             )
             .await?;
-        Ok(Image(stored))
+        Ok(Image::full(stored))
     }
 
     /// Deletes one of your images with its bytes and its prompts.

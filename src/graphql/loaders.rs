@@ -1,6 +1,9 @@
 //! DataLoaders: batch the per-object lookups of one request into one query each.
+//!
+//! The values of the loaders that serve many objects are behind `Arc`: `load_one` hands out a
+//! pointer to the cached rows, not a copy of every string in them.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{collection, image, profile, video_prompt};
@@ -10,7 +13,9 @@ use uuid::Uuid;
 use crate::{
     error::AppError,
     services::{
-        collections, images,
+        collections,
+        columns::{ColumnSet, Loaded},
+        images,
         pagination::{Page, PageRequest},
         video_prompts,
     },
@@ -83,12 +88,14 @@ impl Loader<Uuid> for CollectionLoader {
     }
 }
 
-/// One page of a collection's images. The page request is part of the key: the collections on
-/// a page usually all ask for the same `first`/`after`, and each such group is one query.
+/// One page of a collection's images. The page request and the columns the client's selection
+/// needs are part of the key: the collections on a page usually all ask for the same
+/// `first`/`after` and fields, and each such group is one query.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ImagePageKey {
     pub collection_id: Uuid,
     pub page: PageRequest,
+    pub columns: ColumnSet<image::Model>,
 }
 
 pub struct ImagePageLoader {
@@ -96,27 +103,32 @@ pub struct ImagePageLoader {
 }
 
 impl Loader<ImagePageKey> for ImagePageLoader {
-    type Value = Page<image::Model>;
+    type Value = Arc<Page<Loaded<image::Model>>>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[ImagePageKey],
     ) -> Result<HashMap<ImagePageKey, Self::Value>, Self::Error> {
-        let mut groups: HashMap<PageRequest, Vec<Uuid>> = HashMap::new();
+        let mut groups: HashMap<_, Vec<Uuid>> = HashMap::new();
         for key in keys {
-            groups.entry(key.page).or_default().push(key.collection_id);
+            groups
+                .entry((key.page, key.columns))
+                .or_default()
+                .push(key.collection_id);
         }
         let mut pages = HashMap::with_capacity(keys.len());
-        for (page, collection_ids) in groups {
-            let found = images::pages_by_collection(&self.db, &collection_ids, page).await?;
+        for ((page, columns), collection_ids) in groups {
+            let found =
+                images::pages_by_collection(&self.db, &collection_ids, page, columns).await?;
             pages.extend(found.into_iter().map(|(collection_id, images)| {
                 (
                     ImagePageKey {
                         collection_id,
                         page,
+                        columns,
                     },
-                    images,
+                    Arc::new(images),
                 )
             }));
         }
@@ -130,7 +142,7 @@ pub struct ImageLoader {
 }
 
 impl Loader<Uuid> for ImageLoader {
-    type Value = image::Model;
+    type Value = Arc<image::Model>;
     type Error = AppError;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
@@ -138,7 +150,10 @@ impl Loader<Uuid> for ImageLoader {
             .filter(image::Column::Id.is_in(keys.iter().copied()))
             .all(&self.db)
             .await?;
-        Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+        Ok(rows
+            .into_iter()
+            .map(|row| (row.id, Arc::new(row)))
+            .collect())
     }
 }
 
@@ -147,6 +162,7 @@ impl Loader<Uuid> for ImageLoader {
 pub struct PromptPageKey {
     pub image_id: Uuid,
     pub page: PageRequest,
+    pub columns: ColumnSet<video_prompt::Model>,
 }
 
 pub struct PromptPageLoader {
@@ -154,25 +170,33 @@ pub struct PromptPageLoader {
 }
 
 impl Loader<PromptPageKey> for PromptPageLoader {
-    type Value = Page<video_prompt::Model>;
+    type Value = Arc<Page<Loaded<video_prompt::Model>>>;
     type Error = AppError;
 
     async fn load(
         &self,
         keys: &[PromptPageKey],
     ) -> Result<HashMap<PromptPageKey, Self::Value>, Self::Error> {
-        let mut groups: HashMap<PageRequest, Vec<Uuid>> = HashMap::new();
+        let mut groups: HashMap<_, Vec<Uuid>> = HashMap::new();
         for key in keys {
-            groups.entry(key.page).or_default().push(key.image_id);
+            groups
+                .entry((key.page, key.columns))
+                .or_default()
+                .push(key.image_id);
         }
         let mut pages = HashMap::with_capacity(keys.len());
-        for (page, image_ids) in groups {
-            let found = video_prompts::pages_by_image(&self.db, &image_ids, page).await?;
-            pages.extend(
-                found
-                    .into_iter()
-                    .map(|(image_id, prompts)| (PromptPageKey { image_id, page }, prompts)),
-            );
+        for ((page, columns), image_ids) in groups {
+            let found = video_prompts::pages_by_image(&self.db, &image_ids, page, columns).await?;
+            pages.extend(found.into_iter().map(|(image_id, prompts)| {
+                (
+                    PromptPageKey {
+                        image_id,
+                        page,
+                        columns,
+                    },
+                    Arc::new(prompts),
+                )
+            }));
         }
         Ok(pages)
     }

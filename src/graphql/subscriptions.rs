@@ -56,7 +56,7 @@ impl VideoPromptSubscription {
             watch,
             |mut watch| async move {
                 let record = watch.next().await?;
-                Some((VideoPrompt(record), watch))
+                Some((VideoPrompt::full(record), watch))
             },
         ))
     }

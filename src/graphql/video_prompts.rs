@@ -4,6 +4,8 @@
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums, video_prompt};
+use serde::Deserialize as _;
+use uuid::Uuid;
 
 use super::{
     context::ContextExt,
@@ -14,7 +16,10 @@ use super::{
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
     error::{AppError, Missing},
-    services::video_prompts::{self as service, NewVideoPrompt},
+    services::{
+        columns::{ColumnSet, Loaded},
+        video_prompts::{self as service, NewVideoPrompt},
+    },
 };
 
 /// Where a request is: `PENDING → PROCESSING → COMPLETED | FAILED | CANCELLED`.
@@ -44,100 +49,146 @@ pub struct VideoPromptDetails {
 }
 
 /// One request for a German video prompt for an image, and its result.
-pub struct VideoPrompt(pub video_prompt::Model);
+///
+/// Through a page (`Image.videoPrompts`) it holds only the columns the client's selection
+/// needs (`details`, the largest, only when asked for); every field reads through a checked
+/// accessor, so one whose column was not read is an internal error rather than a blank value.
+#[derive(Clone)]
+pub struct VideoPrompt(pub Loaded<video_prompt::Model>);
+
+impl VideoPrompt {
+    /// A whole record (mutations, `videoPrompt(id)`, subscriptions).
+    pub fn full(record: video_prompt::Model) -> Self {
+        Self(Loaded::full(record))
+    }
+}
+
+/// The columns the selected `VideoPrompt` fields read. `id`, `image_id` and `created_at` are
+/// always read by a page; a field this does not know reads everything (a superset is safe, a
+/// subset is not).
+pub fn prompt_columns<'a>(
+    fields: impl IntoIterator<Item = &'a str>,
+) -> ColumnSet<video_prompt::Model> {
+    use video_prompt::Column as C;
+    let mut set = ColumnSet::empty();
+    for field in fields {
+        set = match field {
+            "__typename" | "id" | "image" | "createdAt" => set,
+            "cameraStyle" => set.with(C::CameraStyle),
+            "filmEffect" => set.with(C::FilmEffect),
+            "notes" => set.with(C::Notes),
+            "status" => set.with(C::Status),
+            "prompt" => set.with(C::Prompt),
+            "details" => set.with(C::Details),
+            "errorCode" => set.with(C::ErrorCode),
+            "errorMessage" => set.with(C::ErrorMessage),
+            "model" => set.with(C::Model),
+            "attempts" => set.with(C::Attempts),
+            "promptTokens" => set.with(C::PromptTokens),
+            "outputTokens" => set.with(C::OutputTokens),
+            "startedAt" => set.with(C::StartedAt),
+            "completedAt" => set.with(C::CompletedAt),
+            _ => return ColumnSet::all(),
+        };
+    }
+    set
+}
 
 #[Object]
 impl VideoPrompt {
-    async fn id(&self) -> ID {
-        to_id(self.0.id)
+    async fn id(&self) -> Result<ID> {
+        Ok(to_id(*self.0.id()?))
     }
 
     /// The image the prompt is for.
     async fn image(&self, ctx: &Context<'_>) -> Result<Image> {
         let found = ctx
             .loader::<ImageLoader>()
-            .load_one(self.0.image_id)
+            .load_one(*self.0.image_id()?)
             .await?
             .ok_or(AppError::NotFound(Missing::Image))?;
-        Ok(Image(found))
+        Ok(Image::full(found))
     }
 
     async fn camera_style(&self) -> Result<CameraStyle> {
-        CameraStyle::parse(&self.0.camera_style).ok_or_else(|| corrupt(&self.0, "camera style"))
+        CameraStyle::parse(self.0.camera_style()?).ok_or_else(|| self.corrupt("camera style"))
     }
 
     async fn film_effect(&self) -> Result<FilmEffect> {
-        FilmEffect::parse(&self.0.film_effect).ok_or_else(|| corrupt(&self.0, "film effect"))
+        FilmEffect::parse(self.0.film_effect()?).ok_or_else(|| self.corrupt("film effect"))
     }
 
     /// The user's guidance for Gemini.
-    async fn notes(&self) -> Option<&str> {
-        self.0.notes.as_deref()
+    async fn notes(&self) -> Result<Option<&str>> {
+        Ok(self.0.notes()?.as_deref())
     }
 
-    async fn status(&self) -> VideoPromptStatus {
-        self.0.status.into()
+    async fn status(&self) -> Result<VideoPromptStatus> {
+        Ok((*self.0.status()?).into())
     }
 
     /// The German prompt: the whole of it once COMPLETED; while PROCESSING, live updates carry
     /// the text written so far.
-    async fn prompt(&self) -> Option<&str> {
-        self.0.prompt.as_deref()
+    async fn prompt(&self) -> Result<Option<&str>> {
+        Ok(self.0.prompt()?.as_deref())
     }
 
-    async fn details(&self) -> Option<VideoPromptDetails> {
-        let details = self.0.details.clone()?;
-        serde_json::from_value(details).ok()
+    async fn details(&self) -> Result<Option<VideoPromptDetails>> {
+        // Deserialised from the borrowed value: no copy of the JSON tree.
+        Ok(self
+            .0
+            .details()?
+            .as_ref()
+            .and_then(|details| VideoPromptDetails::deserialize(details).ok()))
     }
 
     /// Why it failed, or why it is waiting to retry (`GEMINI_QUOTA`, `TIMEOUT` …).
-    async fn error_code(&self) -> Option<&str> {
-        self.0.error_code.as_deref()
+    async fn error_code(&self) -> Result<Option<&str>> {
+        Ok(self.0.error_code()?.as_deref())
     }
 
-    async fn error_message(&self) -> Option<&str> {
-        self.0.error_message.as_deref()
+    async fn error_message(&self) -> Result<Option<&str>> {
+        Ok(self.0.error_message()?.as_deref())
     }
 
     /// The Gemini model version that wrote the prompt.
-    async fn model(&self) -> Option<&str> {
-        self.0.model.as_deref()
+    async fn model(&self) -> Result<Option<&str>> {
+        Ok(self.0.model()?.as_deref())
     }
 
     /// Tries so far, the first included.
-    async fn attempts(&self) -> i32 {
-        self.0.attempts
+    async fn attempts(&self) -> Result<i32> {
+        Ok(*self.0.attempts()?)
     }
 
     /// Input tokens Gemini counted (for cost).
-    async fn prompt_tokens(&self) -> Option<i32> {
-        self.0.prompt_tokens
+    async fn prompt_tokens(&self) -> Result<Option<i32>> {
+        Ok(*self.0.prompt_tokens()?)
     }
 
     /// Output tokens Gemini counted (for cost).
-    async fn output_tokens(&self) -> Option<i32> {
-        self.0.output_tokens
+    async fn output_tokens(&self) -> Result<Option<i32>> {
+        Ok(*self.0.output_tokens()?)
     }
 
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    async fn created_at(&self) -> Result<DateTime<Utc>> {
+        Ok(*self.0.created_at()?)
     }
 
-    async fn started_at(&self) -> Option<DateTime<Utc>> {
-        self.0.started_at
+    async fn started_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(*self.0.started_at()?)
     }
 
-    async fn completed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.completed_at
+    async fn completed_at(&self) -> Result<Option<DateTime<Utc>>> {
+        Ok(*self.0.completed_at()?)
     }
 }
 
-fn corrupt(record: &video_prompt::Model, what: &str) -> async_graphql::Error {
-    AppError::from(anyhow::anyhow!(
-        "video prompt {} holds an unknown {what}",
-        record.id
-    ))
-    .into()
+impl VideoPrompt {
+    fn corrupt(&self, what: &str) -> async_graphql::Error {
+        let id = self.0.id().map_or_else(|_| "?".to_owned(), Uuid::to_string);
+        AppError::from(anyhow::anyhow!("video prompt {id} holds an unknown {what}")).into()
+    }
 }
 
 /// What to generate a prompt for.
@@ -165,7 +216,7 @@ impl VideoPromptQuery {
         };
         Ok(service::find(&ctx.state().db, session.user_id, id)
             .await?
-            .map(VideoPrompt))
+            .map(VideoPrompt::full))
     }
 }
 
@@ -197,7 +248,7 @@ impl VideoPromptMutation {
                 },
             )
             .await?;
-        Ok(VideoPrompt(record))
+        Ok(VideoPrompt::full(record))
     }
 
     /// Stops a PENDING or PROCESSING request (a Gemini call in flight is aborted).
@@ -209,7 +260,7 @@ impl VideoPromptMutation {
             .video_prompts
             .cancel(session.user_id, id)
             .await?;
-        Ok(VideoPrompt(record))
+        Ok(VideoPrompt::full(record))
     }
 
     /// A new request with the inputs of a FAILED or CANCELLED one.
@@ -217,6 +268,6 @@ impl VideoPromptMutation {
         let id = parse_id(&id, "id")?;
         let session = ctx.session()?;
         let record = ctx.state().video_prompts.retry(session.user_id, id).await?;
-        Ok(VideoPrompt(record))
+        Ok(VideoPrompt::full(record))
     }
 }

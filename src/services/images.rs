@@ -15,6 +15,7 @@ use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
+    columns::{ColumnSet, Loaded},
     ownership,
     pagination::{self, ChildOrder, Cursor, Page, PageRequest},
     removal::{Removal, Remover},
@@ -244,12 +245,14 @@ pub async fn find_for_serving(
     Ok(image::Entity::find_by_id(id).one(db).await?)
 }
 
-/// One page of images for each of several collections, newest first, in one statement.
+/// One page of images for each of several collections, newest first, in one statement, with
+/// `columns` (and the paging columns) read.
 pub async fn pages_by_collection(
     db: &impl ConnectionTrait,
     collection_ids: &[Uuid],
     page: PageRequest,
-) -> AppResult<HashMap<Uuid, Page<image::Model>>> {
+    columns: ColumnSet<image::Model>,
+) -> AppResult<HashMap<Uuid, Page<Loaded<image::Model>>>> {
     const ORDER: ChildOrder<image::Entity> = ChildOrder {
         parent: image::Column::CollectionId,
         created_at: image::Column::CreatedAt,
@@ -260,7 +263,7 @@ pub async fn pages_by_collection(
             id: image.id,
         },
     };
-    pagination::pages_by_parent(db, &ORDER, collection_ids, page).await
+    pagination::pages_by_parent(db, &ORDER, collection_ids, page, columns).await
 }
 
 #[cfg(test)]

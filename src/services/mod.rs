@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod collections;
+pub mod columns;
 pub mod gemini_keys;
 pub mod generation;
 pub mod images;

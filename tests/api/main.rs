@@ -24,6 +24,7 @@ mod job_queue;
 mod module_layers;
 mod nul_text;
 mod orphaned_bytes;
+mod page_columns;
 mod pickers;
 mod process;
 mod prompt_requests;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     error::AppResult,
     services::{
+        columns::{ColumnSet, Loaded},
         ownership,
         pagination::{self, ChildOrder, Cursor, Page, PageRequest},
     },
@@ -29,12 +30,14 @@ pub async fn find(
         .await?)
 }
 
-/// One page of prompts for each of several images, newest first, in one statement.
+/// One page of prompts for each of several images, newest first, in one statement, with
+/// `columns` (and the paging columns) read.
 pub async fn pages_by_image(
     db: &impl ConnectionTrait,
     image_ids: &[Uuid],
     page: PageRequest,
-) -> AppResult<HashMap<Uuid, Page<video_prompt::Model>>> {
+    columns: ColumnSet<video_prompt::Model>,
+) -> AppResult<HashMap<Uuid, Page<Loaded<video_prompt::Model>>>> {
     const ORDER: ChildOrder<video_prompt::Entity> = ChildOrder {
         parent: video_prompt::Column::ImageId,
         created_at: video_prompt::Column::CreatedAt,
@@ -45,7 +48,7 @@ pub async fn pages_by_image(
             id: prompt.id,
         },
     };
-    pagination::pages_by_parent(db, &ORDER, image_ids, page).await
+    pagination::pages_by_parent(db, &ORDER, image_ids, page, columns).await
 }
 
 /// An image's records a live view must show: those not finished yet, and those changed since
