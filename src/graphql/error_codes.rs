@@ -63,14 +63,34 @@ mod tests {
     fn each_kind_of_error_gets_its_code() {
         let cases = [
             ("Query is too complex.", false, "GRAPHQL_VALIDATION_FAILED"),
-            (r#"Unknown operation named "x""#, false, "GRAPHQL_VALIDATION_FAILED"),
-            ("Invalid value for argument \"first\"", false, "BAD_USER_INPUT"),
-            ("The recursion depth of the query cannot be greater than `32`", false, "GRAPHQL_PARSE_FAILED"),
-            ("The number of directives on the field `a` cannot be greater than `16`", false, "GRAPHQL_PARSE_FAILED"),
+            (
+                r#"Unknown operation named "x""#,
+                false,
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "Invalid value for argument \"first\"",
+                false,
+                "BAD_USER_INPUT",
+            ),
+            (
+                "The recursion depth of the query cannot be greater than `32`",
+                false,
+                "GRAPHQL_PARSE_FAILED",
+            ),
+            (
+                "The number of directives on the field `a` cannot be greater than `16`",
+                false,
+                "GRAPHQL_PARSE_FAILED",
+            ),
             ("Failed to parse \"ID\"", true, "BAD_USER_INPUT"),
         ];
         for (message, path, expected) in cases {
-            assert_eq!(coded(message, path).as_deref(), Some(format!("\"{expected}\"").as_str()), "{message}");
+            assert_eq!(
+                coded(message, path).as_deref(),
+                Some(format!("\"{expected}\"").as_str()),
+                "{message}"
+            );
         }
     }
 

@@ -43,8 +43,7 @@ impl Executor {
         match batch {
             BatchRequest::Single(request) => BatchResponse::Single(self.execute(request).await),
             BatchRequest::Batch(requests) => BatchResponse::Batch(
-                futures_util::future::join_all(requests.into_iter().map(|r| self.execute(r)))
-                    .await,
+                futures_util::future::join_all(requests.into_iter().map(|r| self.execute(r))).await,
             ),
         }
     }
@@ -59,10 +58,10 @@ impl Executor {
             Ok(()) => self
                 .schema
                 .execute_stream_with_session_data(request, connection_data),
-            Err(error) => futures_util::stream::once(async move {
-                Response::from_errors(vec![error])
-            })
-            .boxed(),
+            Err(error) => {
+                futures_util::stream::once(async move { Response::from_errors(vec![error]) })
+                    .boxed()
+            }
         };
         responses
             .map(|mut response| {

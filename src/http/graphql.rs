@@ -434,12 +434,12 @@ fn respond(response_type: ResponseType, response: BatchResponse) -> HttpResponse
     let (status, body) = match &response {
         BatchResponse::Single(response) => {
             let body = ResponseBody::of(response);
-            let status = if body.data.is_none() && response_type == ResponseType::GraphqlResponseJson
-            {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            };
+            let status =
+                if body.data.is_none() && response_type == ResponseType::GraphqlResponseJson {
+                    StatusCode::BAD_REQUEST
+                } else {
+                    StatusCode::OK
+                };
             (status, serde_json::to_vec(&body))
         }
         BatchResponse::Batch(responses) => (

@@ -18,7 +18,10 @@ async fn over_tls(db: &DatabaseConnection) -> bool {
 
 async fn server_offers_tls(db: &DatabaseConnection) -> bool {
     let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), "SHOW ssl"))
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SHOW ssl",
+        ))
         .await
         .unwrap()
         .unwrap();

@@ -254,9 +254,15 @@ async fn graphiql_introspection_and_the_app_query_fit_the_default() {
     assert!(body["errors"].is_null(), "{body}");
     assert!(body["data"]["me"]["collections"]["nodes"].is_array());
 
-    let fan_out = APP_QUERY.replace("first: 20", "first: 100").replace("first: 5", "first: 100");
+    let fan_out = APP_QUERY
+        .replace("first: 20", "first: 100")
+        .replace("first: 5", "first: 100");
     let refused = app.gql(&fan_out, json!({}), Some(&token)).await;
-    assert_eq!(error_code(&refused), Some("GRAPHQL_VALIDATION_FAILED"), "{refused}");
+    assert_eq!(
+        error_code(&refused),
+        Some("GRAPHQL_VALIDATION_FAILED"),
+        "{refused}"
+    );
     assert!(refused["data"].is_null(), "{refused}");
 }
 

@@ -320,10 +320,7 @@ impl Connection {
                 } else {
                     // Each operation message is a request of its own: its own one sign-in.
                     payload.data.insert(Origin::new(self.client));
-                    let responses = self
-                        .endpoint
-                        .schema
-                        .execute_stream(payload, data);
+                    let responses = self.endpoint.schema.execute_stream(payload, data);
                     self.operations.start(id, responses);
                     return Next::Continue;
                 }
