@@ -184,6 +184,12 @@ pub struct AccountArgs {
     #[arg(long, env = "VIDEOPROMPT_TOKEN_TTL", default_value = "30d", value_parser = parse_positive_duration)]
     pub token_ttl: Duration,
 
+    /// How long a token's session, once looked up, is answered from memory without SQL
+    /// (`0` turns the cache off). Logouts reach the cache at once, on every instance; a
+    /// session deleted by hand in SQL keeps working for up to this long.
+    #[arg(long, env = "VIDEOPROMPT_SESSION_CACHE_TTL", default_value = "10s", value_parser = parse_duration)]
+    pub session_cache_ttl: Duration,
+
     /// Password hashes computed at once (each takes 19 MiB and one core for ~50 ms).
     #[arg(
         long,

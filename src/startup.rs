@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{
     auth::{
-        PasswordHasher, SessionEnds, SignInThrottle,
+        PasswordHasher, SessionCache, SessionEnds, SignInThrottle, session_cache,
         throttle::{Rate, ThrottleLimits},
     },
     cluster::{Cluster, Outbox},
@@ -148,7 +148,15 @@ impl Application {
         // cluster's outbox, which the handles that use it are built with.
         let outbox = (db.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
             .then(|| Outbox::new(instance));
-        let sessions = SessionEnds::new(outbox.as_ref().map(Outbox::session_relay));
+        // Sessions looked up lately: Accounts reads it, SessionEnds forgets the ended ones.
+        let session_cache = SessionCache::new(
+            args.accounts.session_cache_ttl,
+            session_cache::DEFAULT_CAPACITY,
+        );
+        let sessions = SessionEnds::new(
+            outbox.as_ref().map(Outbox::session_relay),
+            session_cache.clone(),
+        );
         let events = EventHub::new(
             events::DEFAULT_CAPACITY,
             outbox.as_ref().map(Outbox::event_relay),
@@ -173,6 +181,7 @@ impl Application {
                 PasswordHasher::new(args.accounts.password_hash_concurrency),
                 SignInThrottle::new(throttle_limits(&args)),
                 sessions.clone(),
+                session_cache,
                 args.accounts.token_ttl,
             )?,
             collections: Collections::new(db.clone(), remover.clone()),

@@ -14,8 +14,12 @@
 //! the token up again. [`SessionEnds::recheck_all`] asks every socket to look its token up
 //! again, for when ends may have been missed (the cluster listener was disconnected).
 //!
-//! Built once at start-up with where the ends go besides this process; nothing is installed
-//! afterwards.
+//! The [`SessionCache`] hears of every end here first (before any watcher, and before
+//! [`SessionEnds::ends_seen`] moves), so nobody who heard of an end can still be served the
+//! session from the cache; [`SessionEnds::recheck_all`] also clears it.
+//!
+//! Built once at start-up with where the ends go besides this process and the cache; nothing
+//! is installed afterwards.
 
 use std::{
     collections::HashMap,
@@ -28,6 +32,8 @@ use std::{
 use tokio::sync::watch;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
 use uuid::Uuid;
+
+use super::SessionCache;
 
 /// Takes the ends of sessions to the other instances.
 pub trait Relay: Send + Sync + 'static {
@@ -43,6 +49,8 @@ struct Inner {
     watched: Mutex<HashMap<Uuid, Watched>>,
     /// Where `end` also sends each end; `None` on SQLite (one instance by definition).
     elsewhere: Option<Arc<dyn Relay>>,
+    /// The sessions looked up lately: an ended one must not be served from there.
+    cache: SessionCache,
     ends_seen: AtomicU64,
     recheck: watch::Sender<u64>,
 }
@@ -54,12 +62,14 @@ struct Watched {
 }
 
 impl SessionEnds {
-    /// `elsewhere`: the other instances, if any.
-    pub fn new(elsewhere: Option<Arc<dyn Relay>>) -> Self {
+    /// `elsewhere`: the other instances, if any; `cache`: the sessions looked up lately, which
+    /// forgets each session that ends.
+    pub fn new(elsewhere: Option<Arc<dyn Relay>>, cache: SessionCache) -> Self {
         Self {
             inner: Arc::new(Inner {
                 watched: Mutex::default(),
                 elsewhere,
+                cache,
                 ends_seen: AtomicU64::new(0),
                 recheck: watch::Sender::new(0),
             }),
@@ -77,6 +87,8 @@ impl SessionEnds {
     /// The session ended; tells this instance's watchers only (an end from another instance
     /// arrives this way).
     pub fn end_local(&self, session_id: Uuid) {
+        // First: a socket that sees `ends_seen` move looks again, and must not find it cached.
+        self.inner.cache.forget_session(session_id);
         self.inner.ends_seen.fetch_add(1, Ordering::SeqCst);
         if let Some(watched) = self.watched().remove(&session_id) {
             watched.ended.cancel();
@@ -88,8 +100,10 @@ impl SessionEnds {
         self.inner.ends_seen.load(Ordering::SeqCst)
     }
 
-    /// Asks every watcher to look its token up again: ends may have been missed.
+    /// Asks every watcher to look its token up again, and forgets every cached session: ends
+    /// may have been missed.
     pub fn recheck_all(&self) {
+        self.inner.cache.clear();
         self.inner.recheck.send_modify(|n| *n = n.wrapping_add(1));
     }
 
@@ -177,7 +191,7 @@ mod tests {
     #[test]
     fn an_end_reaches_the_watchers_of_that_session_and_the_other_instances() {
         let relay = Arc::new(Recorded(Mutex::default()));
-        let ends = SessionEnds::new(Some(relay.clone()));
+        let ends = SessionEnds::new(Some(relay.clone()), SessionCache::off());
         let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
         let first = ends.watch(mine);
         let second = ends.watch(mine);
@@ -201,7 +215,7 @@ mod tests {
 
     #[test]
     fn the_last_watcher_leaving_forgets_the_session() {
-        let ends = SessionEnds::new(None);
+        let ends = SessionEnds::new(None, SessionCache::off());
         let id = Uuid::now_v7();
         let first = ends.watch(id);
         let second = ends.watch(id);

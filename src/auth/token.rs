@@ -59,6 +59,23 @@ pub struct Session {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The caller of a request: the session, and the user's row read with it (so that `me` and
+/// the like need no second query). Shared, since cached sessions hand out the same row.
+#[derive(Clone)]
+pub struct Caller {
+    pub session: Session,
+    pub user: std::sync::Arc<entity::user::Model>,
+}
+
+impl std::fmt::Debug for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the user's row: it holds the password hash.
+        f.debug_struct("Caller")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

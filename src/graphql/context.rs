@@ -1,9 +1,10 @@
 //! The one way resolvers reach shared state and the caller's identity.
 
 use async_graphql::{Context, dataloader::DataLoader};
+use entity::user;
 
 use crate::{
-    auth::{Origin, Session},
+    auth::{Caller, Origin, Session},
     error::AppError,
     state::AppState,
 };
@@ -13,6 +14,8 @@ pub trait ContextExt {
     fn state(&self) -> &AppState;
     /// The signed-in caller, if any.
     fn caller(&self) -> Option<Session>;
+    /// The signed-in caller's user row, read with the session (no query of its own).
+    fn caller_user(&self) -> Option<&user::Model>;
     /// A per-request DataLoader (the HTTP layer adds one of each to every request).
     fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
     /// Who sent the request (the HTTP layer adds it to every request).
@@ -30,7 +33,11 @@ impl ContextExt for Context<'_> {
     }
 
     fn caller(&self) -> Option<Session> {
-        self.data_opt::<Session>().copied()
+        self.data_opt::<Caller>().map(|caller| caller.session)
+    }
+
+    fn caller_user(&self) -> Option<&user::Model> {
+        self.data_opt::<Caller>().map(|caller| &*caller.user)
     }
 
     fn origin(&self) -> Result<&Origin, AppError> {

@@ -107,15 +107,8 @@ pub struct UserQuery;
 impl UserQuery {
     /// The signed-in user; null when not signed in.
     async fn me(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        let Some(session) = ctx.caller() else {
-            return Ok(None);
-        };
-        Ok(ctx
-            .state()
-            .accounts
-            .find_user(session.user_id)
-            .await?
-            .map(User))
+        // The row came with the session: no query here.
+        Ok(ctx.caller_user().cloned().map(User))
     }
 }
 
@@ -170,23 +163,22 @@ impl UserMutation {
             .gemini_keys
             .set_key(session.user_id, SecretString::from(api_key))
             .await?;
-        current_user(ctx, session.user_id).await
+        current_user(ctx)
     }
 
     /// Removes your Gemini API key.
     async fn clear_gemini_api_key(&self, ctx: &Context<'_>) -> Result<User> {
         let session = ctx.session()?;
         ctx.state().gemini_keys.clear_key(session.user_id).await?;
-        current_user(ctx, session.user_id).await
+        current_user(ctx)
     }
 }
 
-async fn current_user(ctx: &Context<'_>, user_id: uuid::Uuid) -> Result<User> {
+/// The caller as a `User`: the row read with the session (the key lives in the profile,
+/// which `User` loads itself, so the row is current).
+fn current_user(ctx: &Context<'_>) -> Result<User> {
     let user = ctx
-        .state()
-        .accounts
-        .find_user(user_id)
-        .await?
+        .caller_user()
         .ok_or(crate::error::AppError::Unauthenticated)?;
-    Ok(User(user))
+    Ok(User(user.clone()))
 }

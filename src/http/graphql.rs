@@ -32,7 +32,7 @@ use super::{
     ws::{self, WsSettings},
 };
 use crate::{
-    auth::{Origin, Session, token::bearer_token},
+    auth::{Caller, Origin, token::bearer_token},
     error::{AppError, code},
     graphql::{self, Executor, loaders},
     state::AppState,
@@ -209,7 +209,7 @@ async fn read_multipart(
     headers: &HeaderMap,
     content_type: &str,
     body: Body,
-) -> Result<(BatchRequest, Session), Refusal> {
+) -> Result<(BatchRequest, Caller), Refusal> {
     let has_preflight_header = PREFLIGHT_HEADERS.iter().any(|name| {
         headers
             .get(*name)
@@ -386,7 +386,7 @@ fn is_mutation_or_subscription(request: &mut Request) -> bool {
 /// A lookup that fails (the database is unreachable, say) is not "anonymous": answering as if
 /// signed out would make an app drop its session. It is refused with 503 and INTERNAL, which a
 /// client may try again; the cause is logged inside the request's span (with its id).
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, Refusal> {
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Caller>, Refusal> {
     let Some(token) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -408,14 +408,14 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<Se
 fn with_request_data(
     batch: BatchRequest,
     endpoint: &GraphqlEndpoint,
-    caller: Option<Session>,
+    caller: Option<Caller>,
     origin: Origin,
 ) -> BatchRequest {
     let prepare = |mut request: Request| {
         let db = &endpoint.state.db;
         loaders::add_to(&mut request.data, db);
-        if let Some(session) = caller {
-            request.data.insert(session);
+        if let Some(caller) = &caller {
+            request.data.insert(caller.clone());
         }
         request.data.insert(origin.clone());
         request

@@ -1,4 +1,10 @@
 //! Accounts and sessions: register, log in, log out, and resolving a bearer token to a caller.
+//!
+//! A token is resolved from the [`SessionCache`] when it was seen lately, else by one statement
+//! that reads the session and its user together; see `auth::session_cache` for what keeps the
+//! cache right (every place that ends a session goes through [`SessionEnds`]).
+
+use std::sync::Arc;
 
 use chrono::Duration as ChronoDuration;
 use entity::{session, user};
@@ -8,7 +14,9 @@ use uuid::Uuid;
 
 use crate::{
     auth::{
-        Origin, PasswordHasher, Session, SessionEnds, SessionToken, SignInThrottle,
+        Caller, Origin, PasswordHasher, Session, SessionCache, SessionEnds, SessionToken,
+        SignInThrottle,
+        session_cache::{Cached, Ticket, TokenHash},
         token::hash_token,
     },
     db::now,
@@ -91,6 +99,8 @@ pub struct Accounts {
     sign_ins: SignInThrottle,
     /// Ends sessions on the connections that use them, here and on the other instances.
     sessions: SessionEnds,
+    /// Sessions looked up lately (the same cache `sessions` forgets ended ones in).
+    cache: SessionCache,
     /// How long a new session lasts.
     token_ttl: ChronoDuration,
 }
@@ -101,6 +111,7 @@ impl Accounts {
         passwords: PasswordHasher,
         sign_ins: SignInThrottle,
         sessions: SessionEnds,
+        cache: SessionCache,
         token_ttl: std::time::Duration,
     ) -> anyhow::Result<Self> {
         let token_ttl = ChronoDuration::from_std(token_ttl)
@@ -110,6 +121,7 @@ impl Accounts {
             passwords,
             sign_ins,
             sessions,
+            cache,
             token_ttl,
         })
     }
@@ -206,22 +218,47 @@ impl Accounts {
         Ok(())
     }
 
-    /// Resolves a bearer token to its live session; `None` for unknown, revoked or expired tokens.
-    pub async fn authenticate(&self, token: &str) -> AppResult<Option<Session>> {
+    /// Resolves a bearer token to its live session and user; `None` for unknown, revoked or
+    /// expired tokens. No SQL when the token was seen within the cache's TTL.
+    pub async fn authenticate(&self, token: &str) -> AppResult<Option<Caller>> {
+        let hash = hash_token(token);
+        match self.cache.get(&hash) {
+            Cached::Live(caller) => Ok(Some(caller)),
+            Cached::Expired => Ok(None),
+            Cached::Unknown(ticket) => self.look_up_stored(hash, ticket).await,
+        }
+    }
+
+    /// Like [`authenticate`](Self::authenticate), but asks the database whatever the cache
+    /// holds (and updates it): for a long-lived connection's periodic check, the backstop for
+    /// a session removed behind the server's back.
+    pub async fn authenticate_afresh(&self, token: &str) -> AppResult<Option<Caller>> {
+        let ticket = self.cache.ticket();
+        self.look_up_stored(hash_token(token), ticket).await
+    }
+
+    /// One statement: the live session of the token with its user.
+    async fn look_up_stored(&self, hash: TokenHash, ticket: Ticket) -> AppResult<Option<Caller>> {
         let found = session::Entity::find()
-            .filter(session::Column::TokenHash.eq(hash_token(token).to_vec()))
+            .find_also_related(user::Entity)
+            .filter(session::Column::TokenHash.eq(hash.to_vec()))
             .filter(session::Column::ExpiresAt.gt(now()))
             .one(&self.db)
             .await?;
-        Ok(found.map(|s| Session {
-            session_id: s.id,
-            user_id: s.user_id,
-            expires_at: s.expires_at,
-        }))
-    }
-
-    pub async fn find_user(&self, user_id: Uuid) -> AppResult<Option<user::Model>> {
-        Ok(user::Entity::find_by_id(user_id).one(&self.db).await?)
+        let Some((s, Some(user))) = found else {
+            self.cache.forget_token(&hash);
+            return Ok(None);
+        };
+        let caller = Caller {
+            session: Session {
+                session_id: s.id,
+                user_id: s.user_id,
+                expires_at: s.expires_at,
+            },
+            user: Arc::new(user),
+        };
+        self.cache.store(hash, caller.clone(), ticket);
+        Ok(Some(caller))
     }
 
     async fn find_by_email(&self, email: &str) -> AppResult<Option<user::Model>> {

@@ -34,6 +34,7 @@ mod runner_strands_nothing;
 mod schema_file;
 mod secrets_in_logs;
 mod service_effects;
+mod session_cache;
 mod sessions;
 mod sign_in_throttle;
 mod startup_checks;

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 use async_graphql::{Request, Variables};
 use serde_json::{Value, json};
 use videoprompt::{
-    auth::{Origin, Session},
+    auth::{Caller, Origin},
     graphql::loaders,
     startup::Application,
 };
@@ -33,18 +33,18 @@ impl InProcess {
     }
 
     /// The response as a client would read it (`data`, `errors`).
-    async fn run(&self, caller: Option<Session>, query: &str, variables: Value) -> Value {
+    async fn run(&self, caller: Option<Caller>, query: &str, variables: Value) -> Value {
         let mut request = Request::new(query).variables(Variables::from_json(variables));
         loaders::add_to(&mut request.data, &self.app.state().db);
-        if let Some(session) = caller {
-            request.data.insert(session);
+        if let Some(caller) = caller {
+            request.data.insert(caller);
         }
         request.data.insert(Origin::new(Ipv4Addr::LOCALHOST.into()));
         serde_json::to_value(self.app.schema().execute(request).await).unwrap()
     }
 
     /// A new account's session.
-    async fn user(&self, email: &str) -> Session {
+    async fn user(&self, email: &str) -> Caller {
         let body = self
             .run(
                 None,
@@ -64,7 +64,7 @@ impl InProcess {
             .unwrap()
     }
 
-    async fn collection(&self, owner: Session) -> String {
+    async fn collection(&self, owner: Caller) -> String {
         let body = self
             .run(
                 Some(owner),
@@ -141,10 +141,10 @@ async fn another_users_collection_looks_missing() {
         server.user("anna@example.de").await,
         server.user("bert@example.de").await,
     );
-    let annas = server.collection(anna).await;
+    let annas = server.collection(anna.clone()).await;
     let read = server
         .run(
-            Some(bert),
+            Some(bert.clone()),
             "query($id: ID!) { collection(id: $id) { id } }",
             json!({ "id": annas }),
         )
@@ -207,7 +207,7 @@ async fn a_collection_name_is_trimmed_and_bounded() {
     let anna = server.user("anna@example.de").await;
     let made = server
         .run(
-            Some(anna),
+            Some(anna.clone()),
             "mutation { createCollection(name: \"  Urlaub 2026  \") { name } }",
             json!({}),
         )

@@ -127,6 +127,7 @@ async fn signed_in_user(app: &TestApp, token: &str) -> Uuid {
         .await
         .unwrap()
         .expect("a live session")
+        .session
         .user_id
 }
 

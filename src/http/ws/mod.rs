@@ -7,13 +7,15 @@
 //! woken (see [`operations`]). Here: the `connection_init` deadline (4408), sign-in by the init
 //! payload or the upgrade request's `Authorization` header (a bad token closes 4403), pings at
 //! an interval, and a cap on subscriptions per connection. The connection's operations share
-//! one set of DataLoaders (they cache nothing, so sharing only batches) and the session.
+//! one set of DataLoaders (they cache nothing, so sharing only batches) and the caller (the
+//! session and the user's row, read at sign-in).
 //!
 //! A session that ends closes the socket with 4403 "Session ended" (graphql-ws, like the
 //! protocol, treats 4403 as fatal and does not reconnect with the same token): at once on a
 //! logout, over HTTP or over this very socket, on this instance or another (see
 //! `auth::session_ends`); at the token's expiry; and, as a backstop for a session removed
-//! behind the server's back, at the next ping's token check. Nothing more runs as the user
+//! behind the server's back, at the next ping's token check (which asks the database, not the
+//! session cache). Nothing more runs as the user
 //! after that. A lookup that fails is never taken for a signed-out caller: at sign-in it closes
 //! the socket with 1011; later (a recheck, a ping) the socket stays as it is and the next check
 //! asks again.
@@ -44,7 +46,7 @@ use tracing::Instrument;
 use self::operations::{Operations, Output};
 use super::{GraphqlEndpoint, caller};
 use crate::{
-    auth::{Origin, Session, session_ends::SessionWatch, token::bearer_token},
+    auth::{Caller, Origin, session_ends::SessionWatch, token::bearer_token},
     error::code,
     graphql::loaders,
     state::AppState,
@@ -144,7 +146,7 @@ struct Connection {
     header_token: Option<String>,
     /// The token the connection signed in with (looked up again at each ping and recheck).
     token: Option<String>,
-    session: Option<Session>,
+    session: Option<Caller>,
     /// Tells when the session ends (logout); `Some` while signed in.
     watch: Option<SessionWatch>,
     /// Changes when every socket must look its token up again.
@@ -197,9 +199,9 @@ impl Connection {
         let mut signed_in = false;
 
         let closing = loop {
-            if !signed_in && let Some(session) = self.session {
+            if !signed_in && let Some(caller) = &self.session {
                 signed_in = true;
-                expiry.as_mut().reset(deadline(session.expires_at));
+                expiry.as_mut().reset(deadline(caller.session.expires_at));
             }
             tokio::select! {
                 incoming = source.next() => {
@@ -346,8 +348,8 @@ impl Connection {
     fn operation_data(&self) -> Arc<Data> {
         let mut data = Data::default();
         loaders::add_to(&mut data, &self.endpoint.state.db);
-        if let Some(session) = self.session {
-            data.insert(session);
+        if let Some(caller) = &self.session {
+            data.insert(caller.clone());
         }
         Arc::new(data)
     }
@@ -357,18 +359,19 @@ impl Connection {
     async fn sign_in(&mut self, token: String) -> Result<bool, ()> {
         let sessions = self.endpoint.state.sessions.clone();
         let ends_seen = sessions.ends_seen();
-        let Some(session) = look_up(&self.endpoint.state, &token).await? else {
+        let Some(caller) = look_up(&self.endpoint.state, &token).await? else {
             return Ok(false);
         };
-        let watch = sessions.watch(session.session_id);
+        let watch = sessions.watch(caller.session.session_id);
         // A session that ended between the lookup and the watch would go unheard: if any
-        // ended meanwhile, look again (rare: only while a logout happens).
+        // ended meanwhile, look again (rare: only while a logout happens; the end was dropped
+        // from the session cache before `ends_seen` moved, so this reaches the database).
         if sessions.ends_seen() != ends_seen
             && look_up(&self.endpoint.state, &token).await?.is_none()
         {
             return Ok(false);
         }
-        self.session = Some(session);
+        self.session = Some(caller);
         self.token = Some(token);
         self.watch = Some(watch);
         Ok(true)
@@ -378,10 +381,13 @@ impl Connection {
     /// the database cannot tell right now (the next check asks again: a failed lookup is not
     /// a signed-out caller).
     async fn still_signed_in(&mut self) -> bool {
-        let (Some(token), Some(_)) = (&self.token, self.session) else {
+        let (Some(token), Some(_)) = (&self.token, &self.session) else {
             return true;
         };
-        !matches!(look_up(&self.endpoint.state, token).await, Ok(None))
+        // From the database: the ping's check is the backstop for a session removed behind
+        // the server's back, which the cache would hide until its TTL ran out.
+        let found = caller::look_up_afresh(&self.endpoint.state.accounts, token).await;
+        !matches!(found, Ok(None))
     }
 
     /// A result of one operation, the way the protocol carries results.
@@ -413,7 +419,7 @@ impl Connection {
 }
 
 /// The live session of `token`; `Err` when the lookup failed (logged).
-async fn look_up(state: &AppState, token: &str) -> Result<Option<Session>, ()> {
+async fn look_up(state: &AppState, token: &str) -> Result<Option<Caller>, ()> {
     caller::look_up(&state.accounts, token)
         .await
         .map_err(|_| ())
