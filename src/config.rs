@@ -268,6 +268,12 @@ pub struct GraphqlArgs {
     #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", value_parser = at_least_one, default_value_t = 10)]
     pub max_batch: usize,
 
+    /// Most HTTP GraphQL requests executed at once; more wait their turn. Each holds its rows
+    /// and its answer in memory while it runs (a page of 20 × 20 × 5 prompts about 4 MB), and
+    /// the CPU is the limit anyway, so this bounds memory without costing throughput.
+    #[arg(long, env = "VIDEOPROMPT_MAX_CONCURRENT_REQUESTS", value_parser = at_least_one, default_value_t = 8)]
+    pub max_concurrent_requests: usize,
+
     /// Deepest nesting of fields a query may have (GraphiQL's introspection query needs 13).
     #[arg(long, env = "VIDEOPROMPT_MAX_QUERY_DEPTH", value_parser = at_least_one, default_value_t = 16)]
     pub max_query_depth: usize,

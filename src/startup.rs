@@ -226,6 +226,9 @@ impl Application {
             schema: schema.clone(),
             body_limit: args.graphql.body_limit,
             max_batch: args.graphql.max_batch,
+            turns: Arc::new(tokio::sync::Semaphore::new(
+                args.graphql.max_concurrent_requests,
+            )),
             uploads: MultipartLimits {
                 max_file_size: args.uploads.upload_limit,
                 max_files: args.uploads.upload_max_files,

@@ -28,6 +28,7 @@ use super::{
     client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
+    response_json,
     server::BodyTooSlow,
     ws::{self, WsSettings},
 };
@@ -45,6 +46,8 @@ pub struct GraphqlEndpoint {
     pub schema: Executor,
     pub body_limit: usize,
     pub max_batch: usize,
+    /// Turns to execute (and answer) a request: bounds the memory of requests in flight.
+    pub turns: Arc<tokio::sync::Semaphore>,
     /// Limits of multipart (upload) requests.
     pub uploads: MultipartLimits,
     /// Settings of GraphQL over WebSocket.
@@ -117,6 +120,21 @@ pub async fn post(
         );
     }
     let batch = with_request_data(batch, &endpoint, caller, Origin::new(client));
+    run(&endpoint, response_type, batch).await
+}
+
+/// Executes and answers a request in its turn (the turn lasts until the answer is written, as
+/// the answer's tree and its JSON are what take the memory).
+async fn run(
+    endpoint: &GraphqlEndpoint,
+    response_type: ResponseType,
+    batch: BatchRequest,
+) -> HttpResponse {
+    let _turn = endpoint
+        .turns
+        .acquire()
+        .await
+        .expect("BUG: the request turns are never closed");
     let response = endpoint.schema.execute_batch(batch).await;
     respond(response_type, response)
 }
@@ -356,8 +374,7 @@ async fn get_query(
         caller,
         Origin::new(client),
     );
-    let response = endpoint.schema.execute_batch(batch).await;
-    respond(response_type, response)
+    run(&endpoint, response_type, batch).await
 }
 
 /// Whether the operation to run is not a query. A document that does not parse is left to
@@ -429,64 +446,37 @@ fn with_request_data(
 }
 
 /// Serialises the response with the status code the spec asks for, straight from
-/// async-graphql's value tree into the body (no intermediate `serde_json::Value`).
+/// async-graphql's value tree into the body (see `response_json`).
 fn respond(response_type: ResponseType, response: BatchResponse) -> HttpResponse {
-    let (status, body) = match &response {
+    let mut body = Vec::new();
+    let status = match &response {
         BatchResponse::Single(response) => {
-            let body = ResponseBody::of(response);
-            let status =
-                if body.data.is_none() && response_type == ResponseType::GraphqlResponseJson {
-                    StatusCode::BAD_REQUEST
-                } else {
-                    StatusCode::OK
-                };
-            (status, serde_json::to_vec(&body))
+            let is_request_error = is_request_error(response);
+            response_json::write_response(&mut body, response, !is_request_error);
+            if is_request_error && response_type == ResponseType::GraphqlResponseJson {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            }
         }
-        BatchResponse::Batch(responses) => (
-            StatusCode::OK,
-            serde_json::to_vec(&responses.iter().map(ResponseBody::of).collect::<Vec<_>>()),
-        ),
+        BatchResponse::Batch(responses) => {
+            body.push(b'[');
+            for (i, response) in responses.iter().enumerate() {
+                if i > 0 {
+                    body.push(b',');
+                }
+                response_json::write_response(&mut body, response, !is_request_error(response));
+            }
+            body.push(b']');
+            StatusCode::OK
+        }
     };
-    match body {
-        Ok(body) => (
-            status,
-            [(header::CONTENT_TYPE, response_type.content_type())],
-            body,
-        )
-            .into_response(),
-        Err(err) => {
-            // Only a map with non-string keys fails to serialise; our values have none.
-            tracing::error!(error = %err, "could not serialise a GraphQL response");
-            request_error(
-                response_type,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                code::INTERNAL,
-                "Internal server error.",
-            )
-        }
-    }
-}
-
-/// A response as the spec shapes it: a request error (parse, validation, unknown operation)
-/// stops before execution and has no `data` entry at all.
-#[derive(serde::Serialize)]
-struct ResponseBody<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    data: Option<&'a async_graphql::Value>,
-    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
-    extensions: &'a std::collections::BTreeMap<String, async_graphql::Value>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [async_graphql::ServerError],
-}
-
-impl<'a> ResponseBody<'a> {
-    fn of(response: &'a Response) -> Self {
-        Self {
-            data: (!is_request_error(response)).then_some(&response.data),
-            extensions: &response.extensions,
-            errors: &response.errors,
-        }
-    }
+    (
+        status,
+        [(header::CONTENT_TYPE, response_type.content_type())],
+        body,
+    )
+        .into_response()
 }
 
 /// A request error stops before execution: no data, and every error lacks a path.

@@ -375,3 +375,45 @@ async fn an_empty_batch_gets_the_batch_message() {
         "{body}"
     );
 }
+
+/// Requests beyond `--max-concurrent-requests` wait their turn and are answered: with one
+/// turn, many requests at once (single and batched, signed in and not) all get their data.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
+    let app = TestApp::spawn_with(Backend::Sqlite, |args| {
+        args.graphql.max_concurrent_requests = 1;
+    })
+    .await
+    .unwrap();
+    let (token, _) = register(&app, "turns@example.org").await;
+    let op = json!({ "query": "{ cameraStyles { value } }" });
+    // A turn that is never given back would leave the rest waiting forever: fail instead.
+    let all = futures_util::future::join_all((0..24).map(|i| {
+        let app = &app;
+        let (op, token) = (op.clone(), token.clone());
+        async move {
+            match i % 3 {
+                0 => post_raw(app, None, op).await.json::<Value>().await.unwrap(),
+                1 => post_raw(app, None, json!([op, op]))
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap()[1]
+                    .clone(),
+                _ => app.gql("{ me { email } }", json!({}), Some(&token)).await,
+            }
+        }
+    }));
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(120), all)
+        .await
+        .expect("requests waiting for a turn were never answered");
+    for (i, answer) in answers.iter().enumerate() {
+        assert!(answer["errors"].is_null(), "{i}: {answer}");
+        let data = &answer["data"];
+        assert!(
+            data["cameraStyles"][0]["value"] == "STATIC"
+                || data["me"]["email"] == "turns@example.org",
+            "{i}: {answer}"
+        );
+    }
+}

@@ -8,7 +8,7 @@ mod bind_first;
 mod browser;
 mod collections;
 mod connections;
-mod database_tls;
+mod database_settings;
 mod document_limits;
 mod gemini_key;
 mod generation;

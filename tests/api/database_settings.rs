@@ -1,4 +1,5 @@
-//! TLS to PostgreSQL: plain TCP to a server on this machine unless the URL asks for TLS.
+//! How the server talks to its database: plain TCP to a PostgreSQL on this machine unless the
+//! URL asks for TLS.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use testkit::TestDatabase;
