@@ -14,7 +14,7 @@ use super::{
 };
 use crate::services::{
     ownership,
-    pagination::{Cursor, Page, PageRequest},
+    pagination::{Cursor, PageRequest},
 };
 
 /// A named group of the user's images.
@@ -53,12 +53,8 @@ impl Collection {
                 columns,
             })
             .await?;
-        let empty = Page {
-            items: Vec::new(),
-            has_next_page: false,
-        };
         Ok(connection::shared_connection(
-            images.as_deref().unwrap_or(&empty),
+            images.as_deref(),
             page,
             |image| {
                 Ok(Cursor {

@@ -45,14 +45,17 @@ pub fn connection<Row, Node: async_graphql::OutputType>(
     connection
 }
 
-/// Like [`connection`], for a page the DataLoader shares: rows are cloned (a pointer each),
-/// and a row whose cursor columns were not read is an error.
+/// Like [`connection`], for a page the DataLoader shares (`None`: the parent has no rows):
+/// rows are cloned (a pointer each), and a row whose cursor columns were not read is an error.
 pub fn shared_connection<Row: Clone, Node: async_graphql::OutputType>(
-    page: &Page<Row>,
+    page: Option<&Page<Row>>,
     request: PageRequest,
     cursor: impl Fn(&Row) -> AppResult<Cursor>,
     node: impl Fn(Row) -> Node,
 ) -> AppResult<PageConnection<Node>> {
+    let Some(page) = page else {
+        return Ok(Connection::new(request.after.is_some(), false));
+    };
     let mut connection = Connection::new(request.after.is_some(), page.has_next_page);
     connection.edges = page
         .items

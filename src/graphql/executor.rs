@@ -70,9 +70,4 @@ impl Executor {
             })
             .boxed()
     }
-
-    /// The schema itself, for what is not an operation (its SDL, its data).
-    pub fn schema(&self) -> &AppSchema {
-        &self.schema
-    }
 }

@@ -21,7 +21,7 @@ use crate::{
         columns::{ColumnSet, Loaded},
         images::NewUpload,
         ownership,
-        pagination::{Cursor, Page, PageRequest},
+        pagination::{Cursor, PageRequest},
     },
 };
 
@@ -132,12 +132,8 @@ impl Image {
                 columns,
             })
             .await?;
-        let empty = Page {
-            items: Vec::new(),
-            has_next_page: false,
-        };
         Ok(connection::shared_connection(
-            prompts.as_deref().unwrap_or(&empty),
+            prompts.as_deref(),
             page,
             |prompt| {
                 Ok(Cursor {
