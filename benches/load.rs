@@ -2,8 +2,8 @@
 //! and latency percentiles.
 //!
 //! ```text
-//! cargo bench --bench load -- [--scenario me|collections|all] [--backend sqlite|postgres|both]
-//!                             [--clients N] [--seconds S]
+//! cargo bench --bench load -- [--scenario me|collections|prompts|all] [--backend sqlite|postgres|both]
+//!                             [--clients N] [--seconds S] [--prompts 5,2000,50000]
 //! ```
 //!
 //! Scenario `me` (issue 2): while 8 clients log in nonstop (each login hashes a password with
@@ -15,6 +15,11 @@
 //! `{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }`.
 //! Reported with the server's peak RSS and the SQL statements one such request runs (the
 //! DataLoaders keep that number fixed however many collections there are).
+//!
+//! Scenario `prompts` (issue 16): one image per `--prompts` count (default 5, 2,000 and 50,000
+//! prompts behind it, written straight to the database); N clients send
+//! `image(id) { videoPrompts(first: 5) { nodes { id status prompt } } }` for each image in turn.
+//! A page costs what it holds, so the three rates should be within a few per cent.
 //!
 //! PostgreSQL comes from `VIDEOPROMPT_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`); the benchmark creates and drops its own
@@ -44,14 +49,16 @@ struct Options {
     backends: Vec<&'static str>,
     clients: usize,
     seconds: u64,
+    prompts: Vec<usize>,
 }
 
 fn options() -> Options {
     let mut options = Options {
-        scenarios: vec!["me", "collections"],
+        scenarios: vec!["me", "collections", "prompts"],
         backends: vec!["sqlite", "postgres"],
         clients: 16,
         seconds: 10,
+        prompts: vec![5, 2_000, 50_000],
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -70,12 +77,20 @@ fn options() -> Options {
                 options.scenarios = match value.as_str() {
                     "me" => vec!["me"],
                     "collections" => vec!["collections"],
-                    _ => vec!["me", "collections"],
+                    "prompts" => vec!["prompts"],
+                    _ => vec!["me", "collections", "prompts"],
                 };
                 i += 1;
             }
             "--clients" => {
                 options.clients = value.parse().expect("--clients takes a number");
+                i += 1;
+            }
+            "--prompts" => {
+                options.prompts = value
+                    .split(',')
+                    .map(|n| n.trim().parse().expect("--prompts takes numbers: 5,2000"))
+                    .collect();
                 i += 1;
             }
             "--seconds" => {
@@ -94,6 +109,8 @@ fn options() -> Options {
 /// has one (dropped after the process is killed).
 struct Server {
     process: ServerProcess,
+    /// Where the server keeps its rows, for scenarios that write many straight to the database.
+    database_url: String,
     _database: Option<TestDatabase>,
 }
 
@@ -106,6 +123,10 @@ impl Server {
             .args(["serve", "--registrations-per-address", "1000000"])
             .args(["--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir.path());
+        let mut database_url = format!(
+            "sqlite://{}?mode=rw",
+            data_dir.path().join("videoprompt.db").display()
+        );
         let mut database = None;
         if backend == "postgres" {
             let created = TestDatabase::create()
@@ -115,10 +136,12 @@ impl Server {
                 "VIDEOPROMPT_MASTER_KEY",
                 "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
             );
+            database_url = created.url().to_owned();
             database = Some(created);
         }
         Server {
             process: common::start(command).keeping(data_dir),
+            database_url,
             _database: database,
         }
     }
@@ -163,7 +186,7 @@ async fn scenario_me(backend: &str, options: &Options) {
         }));
     }
     let started = Instant::now();
-    let (samples, elapsed) = measure(api, &token, ME, options, |body| {
+    let (samples, elapsed) = measure(api, &token, ME, json!({}), options, |body| {
         assert_eq!(body["data"]["me"]["email"], "reader@bench.test");
     })
     .await;
@@ -192,6 +215,7 @@ fn main() {
             for backend in &options.backends {
                 match *scenario {
                     "me" => scenario_me(backend, &options).await,
+                    "prompts" => scenario_prompts(backend, &options).await,
                     _ => scenario_collections(backend, &options).await,
                 }
             }
@@ -207,6 +231,7 @@ async fn measure(
     api: &Api,
     token: &str,
     query: &'static str,
+    variables: Value,
     options: &Options,
     check: fn(&Value),
 ) -> (Vec<Duration>, Duration) {
@@ -214,17 +239,18 @@ async fn measure(
     let measuring = Arc::new(AtomicBool::new(false));
     let mut tasks = Vec::new();
     for _ in 0..options.clients {
-        let (api, stop, measuring, token) = (
+        let (api, stop, measuring, token, variables) = (
             api.clone(),
             stop.clone(),
             measuring.clone(),
             token.to_owned(),
+            variables.clone(),
         );
         tasks.push(tokio::spawn(async move {
             let mut samples = Vec::new();
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
-                let body = api.gql_ok(query, json!({}), Some(&token)).await;
+                let body = api.gql_ok(query, variables.clone(), Some(&token)).await;
                 let elapsed = started.elapsed();
                 check(&body);
                 if measuring.load(Ordering::Relaxed) {
@@ -268,7 +294,7 @@ async fn scenario_collections(backend: &str, options: &Options) {
             .await;
         }
     }
-    let (samples, elapsed) = measure(api, &token, COLLECTIONS_QUERY, options, |body| {
+    let (samples, elapsed) = measure(api, &token, COLLECTIONS_QUERY, json!({}), options, |body| {
         let collections = body["data"]["me"]["collections"]["nodes"]
             .as_array()
             .unwrap();
@@ -289,4 +315,110 @@ async fn scenario_collections(backend: &str, options: &Options) {
         ms(samples.last().copied().unwrap_or_default()),
         server.peak_rss_mib(),
     );
+}
+
+const PROMPTS_QUERY: &str =
+    "query($id: ID!) { image(id: $id) { videoPrompts(first: 5) { nodes { id status prompt } } } }";
+
+async fn scenario_prompts(backend: &str, options: &Options) {
+    let server = Server::start(backend).await;
+    let api = server.api();
+    let (token, user_id) = register(api, "crowded@bench.test").await;
+    let user_id: uuid::Uuid = user_id.parse().unwrap();
+    let collection = create_collection(api, &token, "Voll").await;
+    let db = sea_orm::Database::connect(&server.database_url)
+        .await
+        .unwrap();
+    let image = testkit::scenario::fixture("tiny.png");
+    let mut images = Vec::new();
+    for &count in &options.prompts {
+        let uploaded = upload_accepted(
+            api,
+            &token,
+            &collection,
+            &format!("{count}.png"),
+            image.clone(),
+            "image/png",
+        )
+        .await;
+        let image_id: uuid::Uuid = uploaded["id"].as_str().unwrap().parse().unwrap();
+        add_prompts(&db, user_id, image_id, count).await;
+        images.push((count, image_id));
+    }
+    db.close().await.unwrap();
+    for (count, image_id) in images {
+        let (samples, elapsed) = measure(
+            api,
+            &token,
+            PROMPTS_QUERY,
+            json!({ "id": image_id }),
+            options,
+            |body| {
+                let nodes = body["data"]["image"]["videoPrompts"]["nodes"]
+                    .as_array()
+                    .unwrap();
+                assert_eq!(nodes.len(), 5, "{body}");
+            },
+        )
+        .await;
+        println!(
+            "prompts/{backend:<8} behind={count:<6} clients={:<3} queries/s={:>7.0}  p50={}  p90={}  p99={}  max={}",
+            options.clients,
+            samples.len() as f64 / elapsed.as_secs_f64(),
+            ms(percentile(&samples, 50.0)),
+            ms(percentile(&samples, 90.0)),
+            ms(percentile(&samples, 99.0)),
+            ms(samples.last().copied().unwrap_or_default()),
+        );
+    }
+}
+
+/// `count` finished prompts on the image, written straight to the database in batches, one
+/// millisecond apart (as many as the bench wants, in seconds instead of an hour of
+/// generations).
+async fn add_prompts(
+    db: &sea_orm::DatabaseConnection,
+    user_id: uuid::Uuid,
+    image_id: uuid::Uuid,
+    count: usize,
+) {
+    use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
+    use sea_orm::{EntityTrait, Set};
+    let start = chrono::Utc::now() - chrono::Duration::days(30);
+    let rows: Vec<video_prompt::ActiveModel> = (0..count)
+        .map(|i| {
+            let at = start + chrono::Duration::milliseconds(i as i64);
+            video_prompt::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                image_id: Set(image_id),
+                user_id: Set(user_id),
+                camera_style: Set("PAN".into()),
+                film_effect: Set("NOIR".into()),
+                notes: Set(None),
+                status: Set(VideoPromptStatus::Completed),
+                prompt: Set(Some(format!("Eine ruhige Kamerafahrt über das Bild, Nummer {i}."))),
+                details: Set(Some(json!({ "scene": "Szene", "camera": "Kamera", "lighting": "Licht", "mood": "Stimmung", "effects": "Effekte" }))),
+                error_code: Set(None),
+                error_message: Set(None),
+                model: Set(Some("gemini-2.5-flash".into())),
+                prompt_tokens: Set(Some(1_000)),
+                output_tokens: Set(Some(200)),
+                attempts: Set(1),
+                idempotency_key: Set(None),
+                lease_owner: Set(None),
+                lease_expires_at: Set(None),
+                next_attempt_at: Set(at),
+                created_at: Set(at),
+                started_at: Set(Some(at)),
+                completed_at: Set(Some(at)),
+                updated_at: Set(at),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        video_prompt::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
 }

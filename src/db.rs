@@ -178,7 +178,7 @@ fn percent_decode(text: &str) -> String {
 
 /// Counts the SQL statements a connection runs: tests and the benchmark read it to check that a
 /// query's statement count stays fixed (DataLoader batching) rather than growing per object.
-/// Tests can also have it keep the statements' SQL text ([`Self::record`]): off unless asked
+/// Tests can also have it keep the statements ([`Self::record`]): off unless asked
 /// for, so a server pays one relaxed load per statement for it, and bounded.
 #[derive(Clone, Debug, Default)]
 pub struct StatementCounter(std::sync::Arc<Statements>);
@@ -187,7 +187,7 @@ pub struct StatementCounter(std::sync::Arc<Statements>);
 struct Statements {
     count: std::sync::atomic::AtomicU64,
     recording: std::sync::atomic::AtomicBool,
-    recorded: std::sync::Mutex<Vec<String>>,
+    recorded: std::sync::Mutex<Vec<sea_orm::Statement>>,
 }
 
 /// The most statements [`StatementCounter::record`] keeps; later ones are dropped, so a test
@@ -208,7 +208,7 @@ impl StatementCounter {
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
                 if recorded.len() < MAX_RECORDED_STATEMENTS {
-                    recorded.push(info.statement.sql.clone());
+                    recorded.push(info.statement.clone());
                 }
             }
         });
@@ -229,8 +229,9 @@ impl StatementCounter {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// The SQL text kept since [`Self::record`] (with placeholders, not values), and stops.
-    pub fn take_recorded(&self) -> Vec<String> {
+    /// The statements kept since [`Self::record`] (SQL text and values, so a test can run
+    /// them again under `EXPLAIN`), and stops.
+    pub fn take_recorded(&self) -> Vec<sea_orm::Statement> {
         self.0
             .recording
             .store(false, std::sync::atomic::Ordering::Relaxed);

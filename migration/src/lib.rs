@@ -12,6 +12,7 @@ mod m20261125_000001_create_users_and_sessions;
 mod m20261125_000002_create_profiles_and_app_settings;
 mod m20261125_000003_create_collections_and_images;
 mod m20261125_000004_create_video_prompts;
+mod m20261201_000005_page_order_indexes;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_create_profiles_and_app_settings::Migration),
             Box::new(m20261125_000003_create_collections_and_images::Migration),
             Box::new(m20261125_000004_create_video_prompts::Migration),
+            Box::new(m20261201_000005_page_order_indexes::Migration),
         ]
     }
 }

@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait,
-    sea_query::{Alias, Expr, ExprTrait as _, IntoColumnRef, Query},
+    Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType, Order,
+    sea_query::{Alias, Expr, ExprTrait as _, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
 
@@ -51,16 +51,15 @@ impl Cursor {
         })
     }
 
-    /// Rows after this one in newest-first order: older, or as old with a smaller id.
-    pub fn older_than(
-        &self,
-        created_at: impl ColumnTrait + IntoColumnRef,
-        id: impl ColumnTrait + IntoColumnRef,
-    ) -> Condition {
-        Condition::any().add(created_at.lt(self.created_at)).add(
-            Condition::all()
-                .add(created_at.eq(self.created_at))
-                .add(id.lt(self.id)),
+    /// Rows after this one in newest-first order: older, or as old with a smaller id. Written
+    /// as one row-value comparison, `(created_at, id) < (…, …)`, so both databases read it as a
+    /// range on the index `(parent, created_at, id)` instead of filtering every older row.
+    pub fn older_than(&self, created_at: impl IntoColumnRef, id: impl IntoColumnRef) -> Condition {
+        Condition::all().add(
+            Expr::tuple([Expr::col(created_at), Expr::col(id)]).lt(Expr::tuple([
+                Expr::val(self.created_at),
+                Expr::val(self.id),
+            ])),
         )
     }
 }
@@ -124,10 +123,17 @@ pub struct ChildOrder<E: EntityTrait> {
     pub cursor_of: fn(&E::Model) -> Cursor,
 }
 
-/// One page of children for each of several parents, newest first, in one statement: a window
-/// function numbers each parent's rows, and only the first `first + 1` of each come back. This
-/// is what keeps a page of parents with their children at a fixed number of queries (a
-/// DataLoader gathers the parent ids).
+/// One page of children for each of several parents, newest first, in one statement. This is
+/// what keeps a page of parents with their children at a fixed number of queries (a DataLoader
+/// gathers the parent ids).
+///
+/// A page costs what it holds, not what lies behind it: each parent's rows are read through the
+/// index `(parent, created_at, id)` with a `LIMIT first + 1` (and the cursor as a range on that
+/// index), so a page of 5 reads about 6 rows per parent whether the parent has 5 children or
+/// 50,000. The parents are a `VALUES` list; PostgreSQL reads each one's page in a `LATERAL`
+/// subquery, and SQLite, which has no `LATERAL`, in a correlated `rowid IN (… LIMIT …)`
+/// subquery that it runs once per parent on the covering index (see the plans checked in the
+/// test `page_plans`).
 ///
 /// Only `columns` are fetched and decoded (with the parent, `created_at` and `id` always, which
 /// the grouping, the order and the cursors need): a client asking for three fields of 2,000
@@ -143,39 +149,17 @@ where
     E: EntityTrait + Default,
     E::Model: PartialRow<Column = E::Column>,
 {
-    use sea_orm::IdenStatic;
     let columns = columns
         .with(order.parent)
         .with(order.created_at)
         .with(order.id);
-    let mut inner = Query::select();
-    inner
-        .columns(columns.iter())
-        .expr_as(
-            Expr::cust(format!(
-                "ROW_NUMBER() OVER (PARTITION BY {} ORDER BY {} DESC, {} DESC)",
-                order.parent.as_str(),
-                order.created_at.as_str(),
-                order.id.as_str()
-            )),
-            Alias::new("row_in_parent"),
-        )
-        .from(E::default())
-        .and_where(order.parent.is_in(parent_ids.iter().copied()));
-    if let Some(after) = page.after {
-        inner.cond_where(after.older_than(order.created_at, order.id));
-    }
-    // The outer list names the same columns in the same order: rows are decoded by position.
-    let outer = Query::select()
-        .columns(columns.iter().map(|column| Alias::new(column.as_str())))
-        .from_subquery(inner.to_owned(), Alias::new("ranked"))
-        .and_where(Expr::col(Alias::new("row_in_parent")).lte(page.first + 1))
-        .to_owned();
-    let rows = db.query_all(&outer).await?;
-
     let mut grouped: HashMap<Uuid, Vec<Loaded<E::Model>>> =
         parent_ids.iter().map(|id| (*id, Vec::new())).collect();
-    for row in rows {
+    if grouped.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let statement = page_statement(db.get_database_backend(), order, &grouped, page, columns);
+    for row in db.query_all(&statement).await? {
         let row = columns.decode(&row)?;
         grouped
             .entry((order.parent_of)(row.unchecked()))
@@ -192,6 +176,66 @@ where
             (id, Page::from_rows(rows, page.first))
         })
         .collect())
+}
+
+/// The statement [`pages_by_parent`] runs: the select list is exactly `columns` in
+/// [`ColumnSet::iter`] order, as [`ColumnSet::decode`] reads rows by position.
+fn page_statement<E>(
+    backend: DbBackend,
+    order: &ChildOrder<E>,
+    parent_ids: &HashMap<Uuid, Vec<Loaded<E::Model>>>,
+    page: PageRequest,
+    columns: ColumnSet<E::Model>,
+) -> SelectStatement
+where
+    E: EntityTrait + Default,
+    E::Model: PartialRow<Column = E::Column>,
+{
+    let parents = Alias::new("parents");
+    // `VALUES` names its columns `column1`, … on both databases.
+    let parent_id = (parents.clone(), Alias::new("column1"));
+    let values = parent_ids.keys().copied();
+
+    // One parent's page: newest first, one row more than asked for (it tells that more follow).
+    let mut one_parent = Query::select();
+    one_parent
+        .from(E::default())
+        .and_where(Expr::col(order.parent).equals(parent_id))
+        .order_by(order.created_at, Order::Desc)
+        .order_by(order.id, Order::Desc)
+        .limit(page.first + 1);
+    if let Some(after) = page.after {
+        one_parent.cond_where(after.older_than(order.created_at, order.id));
+    }
+
+    match backend {
+        DbBackend::Postgres => {
+            let page_alias = Alias::new("page");
+            one_parent.columns(columns.iter());
+            Query::select()
+                .columns(columns.iter().map(|column| (page_alias.clone(), column)))
+                .from_values(values, parents)
+                .join_lateral(
+                    JoinType::InnerJoin,
+                    one_parent,
+                    page_alias,
+                    Expr::cust("TRUE"),
+                )
+                .to_owned()
+        }
+        _ => {
+            let rowid = Alias::new("rowid");
+            one_parent.column(rowid.clone());
+            Query::select()
+                .columns(columns.iter().map(|column| (E::default(), column)))
+                .from_values(values, parents)
+                .inner_join(
+                    E::default(),
+                    Expr::col((E::default(), rowid)).in_subquery(one_parent),
+                )
+                .to_owned()
+        }
+    }
 }
 
 #[cfg(test)]

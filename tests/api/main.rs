@@ -25,6 +25,7 @@ mod module_layers;
 mod nul_text;
 mod orphaned_bytes;
 mod page_columns;
+mod page_plans;
 mod pickers;
 mod process;
 mod prompt_requests;

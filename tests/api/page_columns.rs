@@ -98,15 +98,22 @@ async fn statements_of(
 ) -> (Value, Vec<String>) {
     app.statements.record();
     let body = app.gql(query, variables, Some(token)).await;
-    (body, app.statements.take_recorded())
+    let statements = app.statements.take_recorded();
+    (
+        body,
+        statements
+            .into_iter()
+            .map(|statement| statement.sql)
+            .collect(),
+    )
 }
 
-/// The window statement that pages `table`.
+/// The statement that pages `table` under its parents (the one with a `VALUES` list of them).
 fn page_statement<'a>(statements: &'a [String], table: &str) -> &'a str {
     let quoted = format!("FROM \"{table}\"");
     let found: Vec<_> = statements
         .iter()
-        .filter(|sql| sql.contains("row_in_parent") && sql.contains(&quoted))
+        .filter(|sql| sql.contains("VALUES") && sql.contains(&quoted))
         .collect();
     assert_eq!(
         found.len(),
@@ -158,7 +165,7 @@ both_backends! {
                     assert!(prompts.iter().all(|p| p["status"] == "FAILED" && p["prompt"].is_string()), "{image}");
                 }
             }
-            // The collections, all their images, all the images' prompts (one window query
+            // The collections, all their images, all the images' prompts (one page query
             // each): never one per collection or image. The session and its user come from
             // the session cache (the token was used by `fill`).
             assert_eq!(cost, 3, "the big read with {} collections", 2 * round);

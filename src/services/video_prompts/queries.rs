@@ -114,14 +114,18 @@ pub async fn unfinished_for_owned_images(
             video_prompt::Column::Status
                 .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
         )
-        .order_by_asc(video_prompt::Column::CreatedAt)
-        .order_by_asc(video_prompt::Column::Id)
         .all(db)
         .await?;
     for record in records {
         if let Some(list) = found.get_mut(&(record.user_id, record.image_id)) {
             list.push(record);
         }
+    }
+    // Sorted here, not by the database: an `ORDER BY created_at` would draw SQLite to the
+    // image's page index and through every finished record, where `(image_id, status)` finds
+    // just the unfinished ones.
+    for list in found.values_mut() {
+        list.sort_by_key(|record| (record.created_at, record.id));
     }
     Ok(found)
 }
