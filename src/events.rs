@@ -132,12 +132,25 @@ impl EventHub {
         self.all.subscribe()
     }
 
-    /// The events of one record (`key` = its id) or of one image's records (its id).
-    pub fn subscribe_key(&self, key: Uuid) -> broadcast::Receiver<Event> {
-        self.keys()
+    /// The events of one record (`key` = its id) or of one image's records (its id). The key's
+    /// channel goes when its last receiver does.
+    pub fn subscribe_key(&self, key: Uuid) -> KeyReceiver {
+        let receiver = self
+            .keys()
             .entry(key)
             .or_insert_with(|| broadcast::channel(self.key_capacity).0)
-            .subscribe()
+            .subscribe();
+        KeyReceiver {
+            receiver: Some(receiver),
+            key,
+            keys: self.keys.clone(),
+        }
+    }
+
+    /// Keys with a channel right now (for tests: it returns to its starting size when the
+    /// subscribers are gone).
+    pub fn channels(&self) -> usize {
+        self.keys().len()
     }
 
     /// Whether a change of this record (of this image) would reach anyone here: lets the
@@ -159,8 +172,57 @@ impl EventHub {
     }
 
     fn keys(&self) -> MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Event>>> {
-        // The map stays consistent whatever a panicking holder was doing.
-        self.keys.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.keys)
+    }
+}
+
+type Keys = Arc<Mutex<HashMap<Uuid, broadcast::Sender<Event>>>>;
+
+fn lock(keys: &Keys) -> MutexGuard<'_, HashMap<Uuid, broadcast::Sender<Event>>> {
+    // The map stays consistent whatever a panicking holder was doing.
+    keys.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A receiver of one key's events that takes the key's channel away with it when it is the
+/// last: a record watched once and never changed again (a finished generation) must not keep
+/// a channel in the hub for the life of the process.
+pub struct KeyReceiver {
+    /// `None` only while dropping.
+    receiver: Option<broadcast::Receiver<Event>>,
+    key: Uuid,
+    keys: Keys,
+}
+
+impl KeyReceiver {
+    pub async fn recv(&mut self) -> Result<Event, broadcast::error::RecvError> {
+        match &mut self.receiver {
+            Some(receiver) => receiver.recv().await,
+            None => Err(broadcast::error::RecvError::Closed),
+        }
+    }
+
+    /// A receiver of the same key that starts at the newest event (what a lagging subscriber
+    /// wants after re-reading the state).
+    pub fn resubscribe(&self) -> Self {
+        Self {
+            receiver: self.receiver.as_ref().map(broadcast::Receiver::resubscribe),
+            key: self.key,
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+impl Drop for KeyReceiver {
+    fn drop(&mut self) {
+        let mut keys = lock(&self.keys);
+        // Under the lock, where new receivers of a key are made: none can appear meanwhile.
+        drop(self.receiver.take());
+        if keys
+            .get(&self.key)
+            .is_some_and(|sender| sender.receiver_count() == 0)
+        {
+            keys.remove(&self.key);
+        }
     }
 }
 
@@ -201,8 +263,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_change_reaches_its_record_and_image_listeners_only() {
+    #[tokio::test]
+    async fn a_change_reaches_its_record_and_image_listeners_only() {
         let hub = EventHub::local();
         let image = Uuid::new_v4();
         let change = record(image);
@@ -212,26 +274,45 @@ mod tests {
         let mut everything = hub.subscribe();
 
         hub.publish(change.clone());
-        for receiver in [&mut by_id, &mut by_image, &mut everything] {
-            match receiver.try_recv() {
+        for receiver in [&mut by_id, &mut by_image] {
+            match receiver.recv().await {
                 Ok(Event::Changed(got)) => assert_eq!(got.id, change.id),
                 other => panic!("expected the change, got {other:?}"),
             }
         }
-        assert!(matches!(other_image.try_recv(), Err(TryRecvError::Empty)));
+        match everything.try_recv() {
+            Ok(Event::Changed(got)) => assert_eq!(got.id, change.id),
+            other => panic!("expected the change, got {other:?}"),
+        }
+        let other = other_image.receiver.as_mut().unwrap();
+        assert!(matches!(other.try_recv(), Err(TryRecvError::Empty)));
     }
 
-    #[test]
-    fn channels_without_listeners_are_dropped_and_resync_reaches_everyone() {
+    #[tokio::test]
+    async fn a_key_channel_goes_with_its_last_receiver_and_resync_reaches_everyone() {
         let hub = EventHub::local();
         let image = Uuid::new_v4();
-        let gone = hub.subscribe_key(image);
+        let first = hub.subscribe_key(image);
+        let second = hub.subscribe_key(image);
         let mut stays = hub.subscribe_key(Uuid::new_v4());
-        drop(gone);
-        hub.publish(record(image));
-        assert_eq!(hub.keys().len(), 1, "the unheard image channel went");
+        assert_eq!(hub.channels(), 2);
+        drop(first);
+        assert_eq!(hub.channels(), 2, "the image still has a listener");
+        let again = second.resubscribe();
+        drop(second);
+        assert_eq!(
+            hub.channels(),
+            2,
+            "the resubscribed receiver keeps the channel"
+        );
+        drop(again);
+        assert_eq!(
+            hub.channels(),
+            1,
+            "the unheard image channel went, with no event sent"
+        );
 
         hub.resync_all();
-        assert!(matches!(stays.try_recv(), Ok(Event::Resync)));
+        assert!(matches!(stays.recv().await, Ok(Event::Resync)));
     }
 }

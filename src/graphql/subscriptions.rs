@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use futures_util::Stream;
 use sea_orm::DatabaseConnection;
-use tokio::sync::broadcast::{Receiver, error::RecvError};
+use tokio::sync::broadcast::error::RecvError;
 use uuid::Uuid;
 
 use super::{
@@ -29,7 +29,7 @@ use super::{
 };
 use crate::{
     error::{AppError, Missing},
-    events::Event,
+    events::{Event, KeyReceiver},
     services::video_prompts as service,
 };
 
@@ -161,7 +161,7 @@ struct Watch {
     /// read again even when they are finished by now.
     since: DateTime<Utc>,
     db: DatabaseConnection,
-    events: Receiver<Event>,
+    events: KeyReceiver,
     /// The version last delivered per record.
     delivered: HashMap<Uuid, Version>,
     /// States read from the database, waiting to be delivered.

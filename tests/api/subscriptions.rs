@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use testkit::{
-    WsClient, error_code,
+    WsClient, error_code, eventually,
     scenario::{
         BY_ID, BY_IMAGE, bearer, generate, set_gemini_key, until_finished, user_with_image,
     },
@@ -254,6 +254,16 @@ async fn by_id_streams_the_prompt_and_completes(app: TestApp) {
     assert_eq!(last["prompt"], full);
     assert!(last["details"]["scene"].is_string(), "{last}");
     assert_eq!(last["image"]["id"], image_id.as_str());
+
+    // Nothing is kept per record once nobody watches it: the finished record's channel went
+    // with its subscription, and the image's goes when the socket closes.
+    let hub = &app.state.events;
+    assert_eq!(hub.channels(), 1, "only the image is still watched");
+    drop(ws);
+    eventually("the hub holds no channel", async || {
+        hub.channels() == 0 && hub.subscribers() == 0
+    })
+    .await;
 }
 
 async fn by_image_starts_with_unfinished_records(app: TestApp) {
