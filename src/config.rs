@@ -47,9 +47,9 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Most database connections this process opens.
-    #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..), default_value_t = 16)]
-    pub db_max_connections: u32,
+    /// Most database connections this process opens [default: 16 on PostgreSQL, 4 on SQLite].
+    #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub db_max_connections: Option<u32>,
 }
 
 /// Settings of the server, in groups (each group's flags keep their names and variables).

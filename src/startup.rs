@@ -110,17 +110,18 @@ impl Application {
         let listener = TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("could not listen on {}", args.listen))?;
-        let server = server_config(&args);
         let data_dir = &args.database.data_dir;
+        let url = db::database_url(args.database.database_url.as_deref(), data_dir);
+        let db_connections = db::max_connections(args.database.db_max_connections, &url);
+        let server = server_config(&args, db_connections);
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
-        let url = db::database_url(args.database.database_url.as_deref(), data_dir);
         let master_key = MasterKey::load(
             args.keys.master_key.as_ref(),
             data_dir,
             !db::is_postgres(&url),
         )?;
-        let mut db = db::connect(&url, args.database.db_max_connections).await?;
+        let mut db = db::connect(&url, db_connections).await?;
         let statements = StatementCounter::install(&mut db);
         db::migrate(&db).await?;
         let sealer = Sealer::new(&master_key);
@@ -348,10 +349,10 @@ impl Application {
 
 /// The connection deadlines and cap. Raises the open-files limit first: the default cap is
 /// derived from it.
-fn server_config(args: &ServeArgs) -> ServerConfig {
+fn server_config(args: &ServeArgs, db_connections: u32) -> ServerConfig {
     let connections = &args.connections;
     let limits = descriptors::raise_to_hard_limit();
-    let db = u64::from(args.database.db_max_connections);
+    let db = u64::from(db_connections);
     let probes = connections.probe_connections as u64;
     let workers = args.jobs.workers as u64;
     let max_connections = match (connections.max_connections, limits) {

@@ -91,7 +91,7 @@ impl TestApp {
             postgres_database = Some(database);
             args.keys.master_key = Some(MasterKey::generate().to_base64().into());
         }
-        args.database.db_max_connections = 8;
+        args.database.db_max_connections = Some(8);
         configure(&mut args);
         Some(Self::start(args, data_dir, backend, postgres_database).await)
     }
