@@ -96,7 +96,8 @@ fn options() -> Options {
 }
 
 const READ: &str = "{ me { collections(first: 5) { nodes { images(first: 10) { nodes { id url videoPrompts(first: 5) { nodes { id status prompt } } } } } } } }";
-const GENERATE: &str = "mutation($input: GenerateVideoPromptInput!) { generateVideoPrompt(input: $input) { id } }";
+const GENERATE: &str =
+    "mutation($input: GenerateVideoPromptInput!) { generateVideoPrompt(input: $input) { id } }";
 const STATUS: &str = "query($id: ID!) { videoPrompt(id: $id) { status errorCode } }";
 const SUBSCRIBE: &str =
     "subscription($i: ID) { videoPromptUpdated(imageId: $i) { id status prompt } }";
@@ -318,9 +319,11 @@ async fn subscriber(
     );
     let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
     let send = |value: Value| Message::Text(value.to_string().into());
-    ws.send(send(json!({ "type": "connection_init", "payload": bearer(&token) })))
-        .await
-        .unwrap();
+    ws.send(send(
+        json!({ "type": "connection_init", "payload": bearer(&token) }),
+    ))
+    .await
+    .unwrap();
     for (n, image) in images.iter().enumerate() {
         ws.send(send(json!({ "type": "subscribe", "id": n.to_string(),
                              "payload": { "query": SUBSCRIBE, "variables": { "i": image } } })))
