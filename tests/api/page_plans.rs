@@ -15,7 +15,10 @@ use testkit::{
 };
 use uuid::Uuid;
 
-use crate::{both_backends, helpers::TestApp};
+use crate::{
+    both_backends,
+    helpers::{TestApp, prompt_row},
+};
 
 /// Prompts behind the crowded image: far more than any page.
 const CROWDED: usize = 3_000;
@@ -34,29 +37,13 @@ async fn add_prompts(app: &TestApp, user_id: Uuid, image_id: Uuid, n: usize) -> 
         .map(|i| {
             let created_at = start + Duration::milliseconds((i / 2) as i64);
             video_prompt::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                image_id: Set(image_id),
-                user_id: Set(user_id),
-                camera_style: Set("PAN".into()),
-                film_effect: Set("NOIR".into()),
-                notes: Set(None),
-                status: Set(VideoPromptStatus::Completed),
                 prompt: Set(Some(format!("Prompt {i}"))),
-                details: Set(None),
-                error_code: Set(None),
-                error_message: Set(None),
-                model: Set(None),
-                prompt_tokens: Set(None),
-                output_tokens: Set(None),
                 attempts: Set(1),
-                idempotency_key: Set(None),
-                lease_owner: Set(None),
-                lease_expires_at: Set(None),
-                next_attempt_at: Set(created_at),
-                created_at: Set(created_at),
-                started_at: Set(None),
-                completed_at: Set(None),
-                updated_at: Set(created_at),
+                ..prompt_row(
+                    (user_id, image_id),
+                    VideoPromptStatus::Completed,
+                    created_at,
+                )
             }
         })
         .collect();

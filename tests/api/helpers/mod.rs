@@ -13,7 +13,7 @@ mod stored;
 pub use app::{Backend, TestApp, serve_args};
 pub use binary::{BINARY, videoprompt};
 pub use instances::{cut_listener, until_listening};
-pub use records::{image_id, pending};
+pub use records::{image_id, pending, prompt_row};
 pub use stand_in::{
     app_with_stand_in, generation_calls, until_generation_calls, until_no_files_held,
 };

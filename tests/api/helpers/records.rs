@@ -51,13 +51,30 @@ pub async fn image_id(app: &TestApp) -> (Uuid, Uuid) {
 pub async fn pending(app: &TestApp, (user_id, image_id): (Uuid, Uuid), due_in: i64) -> Uuid {
     let now = Utc::now();
     let record = video_prompt::ActiveModel {
+        next_attempt_at: Set(now + chrono::Duration::seconds(due_in)),
+        ..prompt_row((user_id, image_id), VideoPromptStatus::Pending, now)
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    record.id
+}
+
+/// A record of the user's image in `status`, created (and last changed) `at`, with no result:
+/// what tests that write many rows straight to the database start from.
+pub fn prompt_row(
+    (user_id, image_id): (Uuid, Uuid),
+    status: VideoPromptStatus,
+    at: chrono::DateTime<Utc>,
+) -> video_prompt::ActiveModel {
+    video_prompt::ActiveModel {
         id: Set(Uuid::now_v7()),
         image_id: Set(image_id),
         user_id: Set(user_id),
         camera_style: Set("PAN".into()),
         film_effect: Set("NOIR".into()),
         notes: Set(None),
-        status: Set(VideoPromptStatus::Pending),
+        status: Set(status),
         prompt: Set(None),
         details: Set(None),
         error_code: Set(None),
@@ -69,14 +86,10 @@ pub async fn pending(app: &TestApp, (user_id, image_id): (Uuid, Uuid), due_in: i
         idempotency_key: Set(None),
         lease_owner: Set(None),
         lease_expires_at: Set(None),
-        next_attempt_at: Set(now + chrono::Duration::seconds(due_in)),
-        created_at: Set(now),
+        next_attempt_at: Set(at),
+        created_at: Set(at),
         started_at: Set(None),
         completed_at: Set(None),
-        updated_at: Set(now),
+        updated_at: Set(at),
     }
-    .insert(&app.db)
-    .await
-    .unwrap();
-    record.id
 }
