@@ -11,6 +11,7 @@ use super::{
     ids::{parse_id, to_id},
     images::{Image, image_columns},
     loaders::{ImagePageKey, ImagePageLoader},
+    plain_fields::Plain,
 };
 use crate::services::{
     ownership,
@@ -42,7 +43,7 @@ impl Collection {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<PageConnection<Image>> {
+    ) -> Result<PageConnection<Plain<Image>>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let columns = image_columns(connection::node_fields(ctx));
         let images = ctx
@@ -62,7 +63,7 @@ impl Collection {
                     id: *image.id()?,
                 })
             },
-            Image,
+            |row| Plain(Image(row)),
         )?)
     }
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result, Upload};
+use async_graphql::{Context, ID, Object, Result, ScalarType, Upload, Value};
 use chrono::{DateTime, Utc};
 use entity::image;
 
@@ -13,6 +13,7 @@ use super::{
     context::ContextExt,
     ids::{parse_id, to_id},
     loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
+    plain_fields::{Plain, PlainFields},
     video_prompts::{VideoPrompt, prompt_columns},
 };
 use crate::{
@@ -121,7 +122,7 @@ impl Image {
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> Result<PageConnection<VideoPrompt>> {
+    ) -> Result<PageConnection<Plain<VideoPrompt>>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let columns = prompt_columns(connection::node_fields(ctx));
         let prompts = ctx
@@ -141,8 +142,26 @@ impl Image {
                     id: *prompt.id()?,
                 })
             },
-            VideoPrompt,
+            |row| Plain(VideoPrompt(row)),
         )?)
+    }
+}
+
+/// What a page node answers without its resolver: the row's own columns (`url`, `collection`
+/// and `videoPrompts` need theirs).
+impl PlainFields for Image {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(row.id().ok()?.to_string()),
+            "fileName" => Value::String(row.file_name().ok()?.clone()),
+            "mimeType" => Value::String(row.mime_type().ok()?.clone()),
+            "byteSize" => Value::from(i32::try_from(*row.byte_size().ok()?).unwrap_or(i32::MAX)),
+            "width" => row.width().ok()?.map_or(Value::Null, Value::from),
+            "height" => row.height().ok()?.map_or(Value::Null, Value::from),
+            "createdAt" => row.created_at().ok()?.to_value(),
+            _ => return None,
+        })
     }
 }
 

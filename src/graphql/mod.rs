@@ -12,6 +12,7 @@ pub mod images;
 pub mod loaders;
 mod nul_text;
 pub mod options;
+mod plain_fields;
 mod request_checks;
 pub mod subscriptions;
 pub mod users;

@@ -1,7 +1,10 @@
 //! Video prompts in the schema: the `VideoPrompt` type, `videoPrompt(id)`, and the mutations
 //! `generateVideoPrompt`, `cancelVideoPrompt` and `retryVideoPrompt`.
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object, Result, ScalarType, SimpleObject, Value,
+    resolver_utils::enum_value,
+};
 use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums, video_prompt};
 use serde::Deserialize as _;
@@ -12,6 +15,7 @@ use super::{
     ids::{parse_id, to_id},
     images::Image,
     loaders::ImageLoader,
+    plain_fields::PlainFields,
 };
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
@@ -182,6 +186,45 @@ impl VideoPrompt {
     async fn completed_at(&self) -> Result<Option<DateTime<Utc>>> {
         Ok(*self.0.completed_at()?)
     }
+}
+
+/// What a page node answers without its resolver: the row's own columns (`image` and `details`
+/// need theirs; a camera style or film effect the domain does not know is the resolver's error).
+impl PlainFields for VideoPrompt {
+    fn plain_field(&self, name: &str) -> Option<Value> {
+        let row = &self.0;
+        Some(match name {
+            "id" => Value::String(row.id().ok()?.to_string()),
+            "status" => enum_value(VideoPromptStatus::from(*row.status().ok()?)),
+            "prompt" => optional_text(row.prompt().ok()?),
+            "notes" => optional_text(row.notes().ok()?),
+            "errorCode" => optional_text(row.error_code().ok()?),
+            "errorMessage" => optional_text(row.error_message().ok()?),
+            "model" => optional_text(row.model().ok()?),
+            "cameraStyle" => enum_value(CameraStyle::parse(row.camera_style().ok()?)?),
+            "filmEffect" => enum_value(FilmEffect::parse(row.film_effect().ok()?)?),
+            "attempts" => Value::from(*row.attempts().ok()?),
+            "promptTokens" => row.prompt_tokens().ok()?.map_or(Value::Null, Value::from),
+            "outputTokens" => row.output_tokens().ok()?.map_or(Value::Null, Value::from),
+            "createdAt" => row.created_at().ok()?.to_value(),
+            "startedAt" => row
+                .started_at()
+                .ok()?
+                .as_ref()
+                .map_or(Value::Null, ScalarType::to_value),
+            "completedAt" => row
+                .completed_at()
+                .ok()?
+                .as_ref()
+                .map_or(Value::Null, ScalarType::to_value),
+            _ => return None,
+        })
+    }
+}
+
+fn optional_text(text: &Option<String>) -> Value {
+    text.as_ref()
+        .map_or(Value::Null, |text| Value::String(text.clone()))
 }
 
 impl VideoPrompt {

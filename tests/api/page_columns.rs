@@ -287,6 +287,84 @@ both_backends! {
     }
 }
 
+/// The keys of every JSON object in `text`, in the order the server wrote them (serde_json's
+/// `Value` sorts them, so order is read off the text).
+fn keys_in_order(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('"') {
+        let after = &rest[start + 1..];
+        let end = after.find('"').unwrap();
+        let (word, tail) = (&after[..end], &after[end + 1..]);
+        if tail.starts_with(':') {
+            keys.push(word.to_owned());
+        }
+        rest = tail;
+    }
+    keys
+}
+
+/// A page node answers in the order the client asked, also where fields that need their
+/// resolver (a loader, a sub-selection, arguments) sit between the ones read off the row; a
+/// key asked twice comes once, with the same answer.
+async fn page_nodes_answer_in_the_order_asked(backend: Backend) {
+    let Some(app) = TestApp::spawn(backend).await else {
+        return;
+    };
+    let (token, user_id) = register(&app, "order@example.de").await;
+    let image_ids = fill(&app, &token, &user_id, 1, 1, 2).await;
+    let query = "query($id: ID!) { image(id: $id) { collection { images { nodes {
+        videoPrompts(first: 2) { nodes { status image { id } prompt details { mood } t: __typename id } }
+        width url id w2: width } } } } }";
+    let response = app
+        .api
+        .http()
+        .post(app.api.url("/graphql"))
+        .bearer_auth(&token)
+        .json(&json!({ "query": query, "variables": { "id": image_ids[0] } }))
+        .send()
+        .await
+        .unwrap();
+    let text = response.text().await.unwrap();
+    let body: Value = serde_json::from_str(&text).unwrap();
+    no_errors(&body);
+    let prompt = [
+        "status", "image", "id", "prompt", "details", "mood", "t", "id",
+    ];
+    let mut expected = vec![
+        "data",
+        "image",
+        "collection",
+        "images",
+        "nodes",
+        "videoPrompts",
+        "nodes",
+    ];
+    expected.extend(prompt);
+    expected.extend(prompt);
+    expected.extend(["width", "url", "id", "w2"]);
+    assert_eq!(keys_in_order(&text), expected, "{text}");
+    let node = &body["data"]["image"]["collection"]["images"]["nodes"][0];
+    assert_eq!(node["id"], json!(image_ids[0]));
+    assert_eq!(node["w2"], node["width"]);
+    for prompt in node["videoPrompts"]["nodes"].as_array().unwrap() {
+        assert_eq!(prompt["image"]["id"], json!(image_ids[0]));
+        assert_eq!(prompt["t"], "VideoPrompt");
+        assert_eq!(prompt["status"], "FAILED");
+        assert_eq!(prompt["details"]["mood"], "Stimmung");
+    }
+
+    let twice = "query($id: ID!) { image(id: $id) { collection { images { nodes {
+        id width id videoPrompts { nodes { status prompt status } } } } } } }";
+    let once = "query($id: ID!) { image(id: $id) { collection { images { nodes {
+        id width videoPrompts { nodes { status prompt } } } } } } }";
+    let variables = json!({ "id": image_ids[0] });
+    let twice = app.gql(twice, variables.clone(), Some(&token)).await;
+    no_errors(&twice);
+    assert_eq!(twice, app.gql(once, variables, Some(&token)).await);
+}
+on_both_backends!(page_nodes_answer_in_the_order_asked);
+
 /// The page's node and the record read alone agree (a signed URL's query, which depends on the
 /// clock, aside).
 fn assert_same(page: &Value, alone: &Value, field: &str) {
