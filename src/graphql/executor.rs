@@ -11,13 +11,14 @@ use std::sync::Arc;
 use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response};
 use futures_util::{StreamExt, stream::BoxStream};
 
-use super::{AppSchema, error_codes, request_checks};
+use super::{AppSchema, document_cache::DocumentCache, error_codes, request_checks};
 
 #[derive(Clone)]
 pub struct Executor {
     schema: AppSchema,
     /// Most selections a document may hold with its fragments expanded.
     max_selections: usize,
+    documents: Arc<DocumentCache>,
 }
 
 impl Executor {
@@ -25,15 +26,17 @@ impl Executor {
         Self {
             schema,
             max_selections,
+            documents: Arc::default(),
         }
     }
 
     /// Runs one query or mutation.
     pub async fn execute(&self, mut request: Request) -> Response {
-        let mut response = match request_checks::check(&mut request, self.max_selections) {
-            Ok(()) => self.schema.execute(request).await,
-            Err(error) => Response::from_errors(vec![error]),
-        };
+        let mut response =
+            match request_checks::check(&mut request, self.max_selections, &self.documents) {
+                Ok(()) => self.schema.execute(request).await,
+                Err(error) => Response::from_errors(vec![error]),
+            };
         error_codes::fill(&mut response);
         response
     }
@@ -54,17 +57,18 @@ impl Executor {
         mut request: Request,
         connection_data: Arc<Data>,
     ) -> BoxStream<'static, Response> {
-        let responses = match request_checks::check(&mut request, self.max_selections) {
-            Ok(()) => {
-                keep_compact(&mut request);
-                self.schema
-                    .execute_stream_with_session_data(request, connection_data)
-            }
-            Err(error) => {
-                futures_util::stream::once(async move { Response::from_errors(vec![error]) })
-                    .boxed()
-            }
-        };
+        let responses =
+            match request_checks::check(&mut request, self.max_selections, &self.documents) {
+                Ok(()) => {
+                    keep_compact(&mut request);
+                    self.schema
+                        .execute_stream_with_session_data(request, connection_data)
+                }
+                Err(error) => {
+                    futures_util::stream::once(async move { Response::from_errors(vec![error]) })
+                        .boxed()
+                }
+            };
         responses
             .map(|mut response| {
                 error_codes::fill(&mut response);

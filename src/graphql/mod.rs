@@ -4,6 +4,7 @@
 pub mod collections;
 pub mod connection;
 pub mod context;
+mod document_cache;
 mod document_size;
 mod error_codes;
 mod executor;

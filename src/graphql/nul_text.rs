@@ -16,11 +16,21 @@ use crate::error::{code, set_code};
 
 /// The first NUL character in the request's texts, as the error to answer.
 pub fn check(document: &ExecutableDocument, variables: &Variables) -> Result<(), ServerError> {
+    check_variables(variables)?;
+    check_document(document)
+}
+
+/// The first NUL character in the variables (for a document already checked).
+pub fn check_variables(variables: &Variables) -> Result<(), ServerError> {
     for (name, value) in variables.iter() {
         if const_has_nul(value) {
             return Err(refusal(&format!("The variable `${name}`"), None));
         }
     }
+    Ok(())
+}
+
+fn check_document(document: &ExecutableDocument) -> Result<(), ServerError> {
     for (_, operation) in document.operations.iter() {
         for definition in &operation.node.variable_definitions {
             if let Some(default) = &definition.node.default_value

@@ -6,16 +6,27 @@
 //! [`super::Executor`] runs them first, for single operations, batches and streams alike, and
 //! only then async-graphql's own parse-time checks (whose depth and directive checks walk the
 //! document with its fragments expanded) and validation. The document parsed here is kept in
-//! the request, so it is parsed once.
+//! the request, so it is parsed once; a document seen lately comes from the [`DocumentCache`]
+//! with its text's checks passed, and only the checks of the variables run again.
 
 use async_graphql::{Request, ServerError};
 
-use super::{document_size, nul_text};
+use super::{document_cache::DocumentCache, document_size, nul_text};
 use crate::error::{code, set_code};
 
 /// Checks `request`'s document, leaving it parsed in the request when it passes.
-pub fn check(request: &mut Request, max_selections: usize) -> Result<(), ServerError> {
+pub fn check(
+    request: &mut Request,
+    max_selections: usize,
+    documents: &DocumentCache,
+) -> Result<(), ServerError> {
+    if let Some(document) = documents.get(&request.query) {
+        nul_text::check_variables(&request.variables)?;
+        request.set_parsed_query(document);
+        return Ok(());
+    }
     document_size::check_nesting(&request.query)?;
+    let text = request.query.clone();
     let variables = std::mem::take(&mut request.variables);
     let checked = request
         .parsed_query()
@@ -25,7 +36,9 @@ pub fn check(request: &mut Request, max_selections: usize) -> Result<(), ServerE
         })
         .and_then(|document| {
             document_size::measure(document, max_selections)?;
-            nul_text::check(document, &variables)
+            nul_text::check(document, &variables)?;
+            documents.insert(text, document);
+            Ok(())
         });
     request.variables = variables;
     checked
