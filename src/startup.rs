@@ -273,7 +273,7 @@ impl Application {
 
     /// The schema as the endpoints serve it (with its limits, checks and the state): for executing
     /// operations in-process, without HTTP. Each operation needs the per-request data the
-    /// HTTP layer adds (`graphql::loaders::add_to`, the caller's `Session`, an `Origin`).
+    /// HTTP layer adds (`graphql::loaders::Loaders`, the caller's `Session`, an `Origin`).
     pub fn schema(&self) -> &graphql::Executor {
         &self.schema
     }

@@ -1,6 +1,8 @@
 //! The one way resolvers reach shared state and the caller's identity.
 
 use async_graphql::{Context, dataloader::DataLoader};
+
+use super::loaders::{Loaders, OperationLoader};
 use entity::user;
 
 use crate::{
@@ -16,8 +18,9 @@ pub trait ContextExt {
     fn caller(&self) -> Option<Session>;
     /// The signed-in caller's user row, read with the session (no query of its own).
     fn caller_user(&self) -> Option<&user::Model>;
-    /// A per-request DataLoader (the HTTP layer adds one of each to every request).
-    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T>;
+    /// The operation's DataLoader of type `T` (the HTTP layer gives every operation its
+    /// [`Loaders`]).
+    fn loader<T: OperationLoader>(&self) -> &DataLoader<T>;
     /// Who sent the request (the HTTP layer adds it to every request).
     fn origin(&self) -> Result<&Origin, AppError>;
     /// The signed-in caller, or `UNAUTHENTICATED`.
@@ -47,8 +50,9 @@ impl ContextExt for Context<'_> {
         })
     }
 
-    fn loader<T: Send + Sync + 'static>(&self) -> &DataLoader<T> {
-        self.data::<DataLoader<T>>()
-            .expect("BUG: the HTTP layer did not add this DataLoader to the request")
+    fn loader<T: OperationLoader>(&self) -> &DataLoader<T> {
+        self.data::<Loaders>()
+            .expect("BUG: the HTTP layer did not add the operation's loaders")
+            .get::<T>()
     }
 }

@@ -3,7 +3,10 @@
 //! The values of the loaders that serve many objects are behind `Arc`: `load_one` hands out a
 //! pointer to the cached rows, not a copy of every string in them.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+    collections::HashMap,
+    sync::{Arc, OnceLock},
+};
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{collection, image, profile, video_prompt};
@@ -21,37 +24,68 @@ use crate::{
     },
 };
 
-/// Gives one operation its own loaders: batching and caching last for that operation only, so
-/// no request sees another's cached rows.
-pub fn add_to(data: &mut async_graphql::Data, db: &DatabaseConnection) {
-    data.insert(DataLoader::new(
-        ProfileLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        CollectionLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        ImageLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        ImagePageLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        PromptPageLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        OwnedRecordLoader { db: db.clone() },
-        tokio::spawn,
-    ));
-    data.insert(DataLoader::new(
-        UnfinishedRecordsLoader { db: db.clone() },
-        tokio::spawn,
-    ));
+/// The DataLoaders of one operation: batching and caching last for that operation only, so no
+/// request sees another's cached rows. Each is made when a resolver first asks for it, so an
+/// operation pays for the loaders it uses (a `{ me { email } }` none, an idle subscription
+/// none) rather than for all of them.
+pub struct Loaders {
+    db: DatabaseConnection,
+    profiles: OnceLock<DataLoader<ProfileLoader>>,
+    collections: OnceLock<DataLoader<CollectionLoader>>,
+    images: OnceLock<DataLoader<ImageLoader>>,
+    image_pages: OnceLock<DataLoader<ImagePageLoader>>,
+    prompt_pages: OnceLock<DataLoader<PromptPageLoader>>,
+    owned_records: OnceLock<DataLoader<OwnedRecordLoader>>,
+    unfinished_records: OnceLock<DataLoader<UnfinishedRecordsLoader>>,
+}
+
+impl Loaders {
+    pub fn new(db: &DatabaseConnection) -> Self {
+        Self {
+            db: db.clone(),
+            profiles: OnceLock::new(),
+            collections: OnceLock::new(),
+            images: OnceLock::new(),
+            image_pages: OnceLock::new(),
+            prompt_pages: OnceLock::new(),
+            owned_records: OnceLock::new(),
+            unfinished_records: OnceLock::new(),
+        }
+    }
+
+    /// The operation's loader of type `T`, made on first use.
+    pub fn get<T: OperationLoader>(&self) -> &DataLoader<T> {
+        T::slot(self).get_or_init(|| DataLoader::new(T::from_db(self.db.clone()), tokio::spawn))
+    }
+}
+
+/// A loader an operation can ask [`Loaders`] for.
+pub trait OperationLoader: Sized + Send + Sync + 'static {
+    fn from_db(db: DatabaseConnection) -> Self;
+    fn slot(loaders: &Loaders) -> &OnceLock<DataLoader<Self>>;
+}
+
+macro_rules! operation_loaders {
+    ($($loader:ident => $slot:ident),* $(,)?) => {
+        $(impl OperationLoader for $loader {
+            fn from_db(db: DatabaseConnection) -> Self {
+                Self { db }
+            }
+            fn slot(loaders: &Loaders) -> &OnceLock<DataLoader<Self>> {
+                &loaders.$slot
+            }
+        })*
+    };
+}
+
+operation_loaders! {
+    ProfileLoader => profiles,
+    CollectionLoader => collections,
+    ImageLoader => images,
+    ImagePageLoader => image_pages,
+    PromptPageLoader => prompt_pages,
+    OwnedRecordLoader => owned_records,
+    UnfinishedRecordsLoader => unfinished_records,
 }
 
 /// Users' profiles (Gemini key status) by user id.

@@ -430,7 +430,7 @@ fn with_request_data(
 ) -> BatchRequest {
     let prepare = |mut request: Request| {
         let db = &endpoint.state.db;
-        loaders::add_to(&mut request.data, db);
+        request.data.insert(loaders::Loaders::new(db));
         if let Some(caller) = &caller {
             request.data.insert(caller.clone());
         }

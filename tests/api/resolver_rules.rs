@@ -35,7 +35,9 @@ impl InProcess {
     /// The response as a client would read it (`data`, `errors`).
     async fn run(&self, caller: Option<Caller>, query: &str, variables: Value) -> Value {
         let mut request = Request::new(query).variables(Variables::from_json(variables));
-        loaders::add_to(&mut request.data, &self.app.state().db);
+        request
+            .data
+            .insert(loaders::Loaders::new(&self.app.state().db));
         if let Some(caller) = caller {
             request.data.insert(caller);
         }

@@ -347,7 +347,7 @@ impl Connection {
     /// What the connection's operations share: fresh DataLoaders and the caller as of now.
     fn operation_data(&self) -> Arc<Data> {
         let mut data = Data::default();
-        loaders::add_to(&mut data, &self.endpoint.state.db);
+        data.insert(loaders::Loaders::new(&self.endpoint.state.db));
         if let Some(caller) = &self.session {
             data.insert(caller.clone());
         }
