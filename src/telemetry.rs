@@ -10,7 +10,11 @@ use std::io::IsTerminal;
 
 use tracing::Level;
 use tracing_subscriber::{
-    EnvFilter, Layer, filter::Targets, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+    EnvFilter, Layer,
+    filter::{FilterExt, Targets},
+    fmt,
+    layer::SubscriberExt,
+    util::SubscriberInitExt,
 };
 
 use crate::config::LogFormat;
@@ -34,8 +38,12 @@ pub fn init(format: LogFormat) {
         LogFormat::Text => fmt.boxed(),
         LogFormat::Json => fmt.json().boxed(),
     };
+    // One filter, both conditions: nested `with_filter`s would let the outer one (which
+    // passes everything but the verbatim libraries) tell the registry that every span is
+    // wanted, so spans the level filter drops were still made and entered on every poll (sqlx
+    // enters the current span for every row it reads: 6 % of the big read's instructions).
     let _ = tracing_subscriber::registry()
-        .with(fmt.with_filter(filter).with_filter(never_verbatim()))
+        .with(fmt.with_filter(filter.and(never_verbatim())))
         .try_init();
 }
 
