@@ -141,6 +141,7 @@ async fn soak(backend: &str, options: &Options) {
             "VIDEOPROMPT_MASTER_KEY",
             "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
         );
+        warn_when_autovacuum_is_off(created.url()).await;
         database = Some(created);
     }
     let server = common::start(command).keeping(data_dir);
@@ -347,4 +348,27 @@ async fn subscriber(
             }
         }
     }
+}
+
+/// Each generation leaves dead row versions in `video_prompts` that only a vacuum clears; with
+/// autovacuum off the reads slow down for that reason alone (README, "soak").
+async fn warn_when_autovacuum_is_off(url: &str) {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = sea_orm::Database::connect(url).await.unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SHOW autovacuum",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let setting: String = row.try_get("", "autovacuum").unwrap();
+    if setting != "on" {
+        println!(
+            "warning: this PostgreSQL runs with autovacuum = {setting}: dead row versions of \
+             video_prompts pile up and reads slow down for that reason alone"
+        );
+    }
+    let _ = db.close().await;
 }
