@@ -1,9 +1,11 @@
 //! Video prompts in the schema: the `VideoPrompt` type, `videoPrompt(id)`, and the mutations
 //! `generateVideoPrompt`, `cancelVideoPrompt` and `retryVideoPrompt`.
 
+use std::sync::LazyLock;
+
 use async_graphql::{
-    Context, Enum, ID, InputObject, Object, Result, ScalarType, SimpleObject, Value,
-    resolver_utils::enum_value,
+    Context, Enum, EnumType, ID, InputObject, Name, Object, Result, ScalarType, SimpleObject,
+    Value, resolver_utils::enum_value,
 };
 use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums, video_prompt};
@@ -195,7 +197,7 @@ impl PlainFields for VideoPrompt {
         let row = &self.0;
         Some(match name {
             "id" => Value::String(row.id().ok()?.to_string()),
-            "status" => enum_value(VideoPromptStatus::from(*row.status().ok()?)),
+            "status" => status_value((*row.status().ok()?).into()),
             "prompt" => optional_text(row.prompt().ok()?),
             "notes" => optional_text(row.notes().ok()?),
             "errorCode" => optional_text(row.error_code().ok()?),
@@ -220,6 +222,21 @@ impl PlainFields for VideoPrompt {
             _ => return None,
         })
     }
+}
+
+/// A status as async-graphql writes it, its name shared: a page of prompts would otherwise
+/// allocate one name per record.
+fn status_value(status: VideoPromptStatus) -> Value {
+    static NAMES: LazyLock<Vec<(VideoPromptStatus, Name)>> = LazyLock::new(|| {
+        VideoPromptStatus::items()
+            .iter()
+            .map(|item| (item.value, Name::new(item.name)))
+            .collect()
+    });
+    NAMES
+        .iter()
+        .find(|(value, _)| *value == status)
+        .map_or_else(|| enum_value(status), |(_, name)| Value::Enum(name.clone()))
 }
 
 fn optional_text(text: &Option<String>) -> Value {

@@ -240,9 +240,13 @@ mod tests {
         let mut state: u64 = 0x2545_f491_4f6c_dd1d;
         for _ in 0..3000 {
             let mut text = String::new();
-            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
             for _ in 0..(state >> 59) as usize * 3 {
-                state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1);
                 text.push(alphabet[(state >> 33) as usize % alphabet.len()]);
             }
             texts.push(text);
