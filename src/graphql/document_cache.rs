@@ -41,11 +41,10 @@ impl DocumentCache {
         self.lock().get(text).cloned()
     }
 
-    /// Keeps `document`, parsed from `text`, once it has passed the checks. A copy is kept:
-    /// the parser's lists have room to spare, a copy holds only what is there.
-    pub fn insert(&self, text: String, document: &ExecutableDocument) {
+    /// Keeps a copy of `document`, parsed from `text`, once it has passed the checks.
+    pub fn insert(&self, text: &str, document: &ExecutableDocument) {
         if text.len() <= MAX_TEXT {
-            self.lock().put(text, document.clone());
+            self.lock().put(text.to_owned(), document.clone());
         }
     }
 
@@ -67,13 +66,13 @@ mod tests {
         let text = "{ me { id } }";
         let document = async_graphql::parser::parse_query(text).unwrap();
         assert!(cache.get(text).is_none());
-        cache.insert(text.to_owned(), &document);
+        cache.insert(text, &document);
         let kept = cache.get(text).expect("kept");
         assert_eq!(format!("{kept:?}"), format!("{document:?}"));
 
         let long = format!("{{ me {{ id }} }}{}", " ".repeat(MAX_TEXT));
         let document = async_graphql::parser::parse_query(&long).unwrap();
-        cache.insert(long.clone(), &document);
+        cache.insert(&long, &document);
         assert!(cache.get(&long).is_none());
     }
 
@@ -84,10 +83,7 @@ mod tests {
             .map(|n| format!("{{ a{n}: __typename }}"))
             .collect();
         for text in &texts {
-            cache.insert(
-                text.clone(),
-                &async_graphql::parser::parse_query(text).unwrap(),
-            );
+            cache.insert(text, &async_graphql::parser::parse_query(text).unwrap());
         }
         assert!(cache.get(&texts[0]).is_none());
         assert!(cache.get(&texts[ENTRIES]).is_some());

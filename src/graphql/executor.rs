@@ -59,11 +59,9 @@ impl Executor {
     ) -> BoxStream<'static, Response> {
         let responses =
             match request_checks::check(&mut request, self.max_selections, &self.documents) {
-                Ok(()) => {
-                    keep_compact(&mut request);
-                    self.schema
-                        .execute_stream_with_session_data(request, connection_data)
-                }
+                Ok(()) => self
+                    .schema
+                    .execute_stream_with_session_data(request, connection_data),
                 Err(error) => {
                     futures_util::stream::once(async move { Response::from_errors(vec![error]) })
                         .boxed()
@@ -75,16 +73,5 @@ impl Executor {
                 response
             })
             .boxed()
-    }
-}
-
-/// A subscription keeps its operation (selections, arguments, variable definitions) for as long
-/// as it runs. The parser leaves its lists room to grow (a list of one variable holds four), and
-/// with thousands of subscriptions that spare room was a quarter of each one's memory; a clone
-/// holds exactly what is there.
-fn keep_compact(request: &mut Request) {
-    if let Ok(document) = request.parsed_query() {
-        let compact = document.clone();
-        request.set_parsed_query(compact);
     }
 }

@@ -88,7 +88,7 @@ impl Image {
     }
 
     async fn byte_size(&self) -> Result<i32> {
-        Ok(i32::try_from(*self.0.byte_size()?).unwrap_or(i32::MAX))
+        Ok(shown_byte_size(*self.0.byte_size()?))
     }
 
     /// Width in pixels as the picture is shown, which is how a browser draws it: after a JPEG's
@@ -153,16 +153,21 @@ impl PlainFields for Image {
     fn plain_field(&self, name: &str) -> Option<Value> {
         let row = &self.0;
         Some(match name {
-            "id" => Value::String(row.id().ok()?.to_string()),
+            "id" => Value::String(to_id(*row.id().ok()?).0),
             "fileName" => Value::String(row.file_name().ok()?.clone()),
             "mimeType" => Value::String(row.mime_type().ok()?.clone()),
-            "byteSize" => Value::from(i32::try_from(*row.byte_size().ok()?).unwrap_or(i32::MAX)),
+            "byteSize" => Value::from(shown_byte_size(*row.byte_size().ok()?)),
             "width" => row.width().ok()?.map_or(Value::Null, Value::from),
             "height" => row.height().ok()?.map_or(Value::Null, Value::from),
             "createdAt" => row.created_at().ok()?.to_value(),
             _ => return None,
         })
     }
+}
+
+/// GraphQL's `Int` is 32 bits; the upload limit keeps real sizes far below its end.
+fn shown_byte_size(bytes: i64) -> i32 {
+    i32::try_from(bytes).unwrap_or(i32::MAX)
 }
 
 #[derive(Default)]

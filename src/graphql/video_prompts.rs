@@ -196,7 +196,7 @@ impl PlainFields for VideoPrompt {
     fn plain_field(&self, name: &str) -> Option<Value> {
         let row = &self.0;
         Some(match name {
-            "id" => Value::String(row.id().ok()?.to_string()),
+            "id" => Value::String(to_id(*row.id().ok()?).0),
             "status" => status_value((*row.status().ok()?).into()),
             "prompt" => optional_text(row.prompt().ok()?),
             "notes" => optional_text(row.notes().ok()?),
