@@ -63,7 +63,7 @@ impl Collection {
                     id: *image.id()?,
                 })
             },
-            |row| Plain(Image(row)),
+            |row| Plain(Image::from(row)),
         )?)
     }
 }

@@ -1,7 +1,7 @@
 //! Relay connections (`edges { cursor node }`, `nodes`, `pageInfo`) built from service pages.
 
 use async_graphql::{
-    Context,
+    Context, Lookahead,
     connection::{Connection, CursorType, Edge},
 };
 
@@ -69,7 +69,11 @@ pub fn shared_connection<Row: Clone, Node: async_graphql::OutputType>(
 /// and under `edges { node }`, through fragments, inline fragments and aliases (`@skip` and
 /// `@include` are not evaluated: a superset, which is all a column choice needs).
 pub fn node_fields<'a>(ctx: &'a Context<'_>) -> Vec<&'a str> {
-    let look_ahead = ctx.look_ahead();
+    node_fields_in(ctx.look_ahead())
+}
+
+/// [`node_fields`] of a connection field seen from its parent's selection.
+pub fn node_fields_in<'a>(look_ahead: Lookahead<'a>) -> Vec<&'a str> {
     let nodes = look_ahead.field("nodes");
     let edge_nodes = look_ahead.field("edges").field("node");
     let mut names = Vec::new();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Object, Result, ScalarType, Upload, Value};
 use chrono::{DateTime, Utc};
-use entity::image;
+use entity::{image, video_prompt};
 
 use super::{
     collections::Collection,
@@ -22,7 +22,8 @@ use crate::{
         columns::{ColumnSet, Loaded},
         images::NewUpload,
         ownership,
-        pagination::{Cursor, PageRequest},
+        pagination::{Cursor, Page, PageRequest},
+        video_prompts,
     },
 };
 
@@ -32,12 +33,34 @@ use crate::{
 /// every field reads through a checked accessor, so one whose column was not read is an
 /// internal error rather than a blank value.
 #[derive(Clone)]
-pub struct Image(pub Loaded<image::Model>);
+pub struct Image {
+    row: Loaded<image::Model>,
+    /// The page of `videoPrompts` read in the same statement as the image (`image(id)`), which
+    /// that field answers when it asks for the same page and columns.
+    read_prompts: Option<ReadPromptPage>,
+}
+
+#[derive(Clone)]
+struct ReadPromptPage {
+    page: PageRequest,
+    columns: ColumnSet<video_prompt::Model>,
+    prompts: Arc<Page<Loaded<video_prompt::Model>>>,
+}
 
 impl Image {
-    /// A whole record (upload, `image(id)`, `VideoPrompt.image`).
+    /// A whole record (upload, `VideoPrompt.image`).
     pub fn full(row: impl Into<Arc<image::Model>>) -> Self {
-        Self(Loaded::full(row))
+        Self::from(Loaded::full(row))
+    }
+}
+
+/// A row as a page read it (`Collection.images`), with the columns its selection needs.
+impl From<Loaded<image::Model>> for Image {
+    fn from(row: Loaded<image::Model>) -> Self {
+        Self {
+            row,
+            read_prompts: None,
+        }
     }
 }
 
@@ -64,14 +87,14 @@ pub fn image_columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> ColumnSet
 #[Object]
 impl Image {
     async fn id(&self) -> Result<ID> {
-        Ok(to_id(*self.0.id()?))
+        Ok(to_id(*self.row.id()?))
     }
 
     /// The collection the image is in.
     async fn collection(&self, ctx: &Context<'_>) -> Result<Collection> {
         let found = ctx
             .loader::<CollectionLoader>()
-            .load_one(*self.0.collection_id()?)
+            .load_one(*self.row.collection_id()?)
             .await?
             .ok_or(AppError::NotFound(Missing::Collection))?;
         Ok(Collection(found))
@@ -79,28 +102,28 @@ impl Image {
 
     /// The name the file had on the uploader's machine (display only).
     async fn file_name(&self) -> Result<&str> {
-        Ok(self.0.file_name()?)
+        Ok(self.row.file_name()?)
     }
 
     /// image/png, image/jpeg, image/webp, image/heic or image/heif, from the file's bytes.
     async fn mime_type(&self) -> Result<&str> {
-        Ok(self.0.mime_type()?)
+        Ok(self.row.mime_type()?)
     }
 
     async fn byte_size(&self) -> Result<i32> {
-        Ok(shown_byte_size(*self.0.byte_size()?))
+        Ok(shown_byte_size(*self.row.byte_size()?))
     }
 
     /// Width in pixels as the picture is shown, which is how a browser draws it: after a JPEG's
     /// EXIF orientation and a HEIF's rotation and crop (for HEIF, the primary image's). A
     /// 640 × 428 picture stored turned by 90° has width 428 and height 640.
     async fn width(&self) -> Result<Option<i32>> {
-        Ok(*self.0.width()?)
+        Ok(*self.row.width()?)
     }
 
     /// Height in pixels as the picture is shown (turned and cropped like `width`).
     async fn height(&self) -> Result<Option<i32>> {
-        Ok(*self.0.height()?)
+        Ok(*self.row.height()?)
     }
 
     /// A short-lived signed URL the browser can load the image from (no token needed).
@@ -108,11 +131,11 @@ impl Image {
         Ok(ctx
             .state()
             .signer
-            .url(*self.0.id()?, Utc::now().timestamp()))
+            .url(*self.row.id()?, Utc::now().timestamp()))
     }
 
     async fn created_at(&self) -> Result<DateTime<Utc>> {
-        Ok(*self.0.created_at()?)
+        Ok(*self.row.created_at()?)
     }
 
     /// The prompts asked for this image, newest first. `first`: 0 to 100 (default 20).
@@ -125,14 +148,20 @@ impl Image {
     ) -> Result<PageConnection<Plain<VideoPrompt>>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let columns = prompt_columns(connection::node_fields(ctx));
-        let prompts = ctx
-            .loader::<PromptPageLoader>()
-            .load_one(PromptPageKey {
-                image_id: *self.0.id()?,
-                page,
-                columns,
-            })
-            .await?;
+        let prompts = match &self.read_prompts {
+            Some(read) if read.page == page && read.columns == columns => {
+                Some(read.prompts.clone())
+            }
+            _ => {
+                ctx.loader::<PromptPageLoader>()
+                    .load_one(PromptPageKey {
+                        image_id: *self.row.id()?,
+                        page,
+                        columns,
+                    })
+                    .await?
+            }
+        };
         Ok(connection::shared_connection(
             prompts.as_deref(),
             page,
@@ -151,7 +180,7 @@ impl Image {
 /// and `videoPrompts` need theirs).
 impl PlainFields for Image {
     fn plain_field(&self, name: &str) -> Option<Value> {
-        let row = &self.0;
+        let row = &self.row;
         Some(match name {
             "id" => Value::String(to_id(*row.id().ok()?).0),
             "fileName" => Value::String(row.file_name().ok()?.clone()),
@@ -181,10 +210,52 @@ impl ImageQuery {
         let Some(session) = ctx.caller() else {
             return Ok(None);
         };
-        Ok(ownership::image(&ctx.state().db, session.user_id, id)
+        let db = &ctx.state().db;
+        let Some((page, columns)) = asked_prompt_page(ctx) else {
+            return Ok(ownership::image(db, session.user_id, id)
+                .await?
+                .map(Image::full));
+        };
+        let found = video_prompts::owned_image_with_page(db, session.user_id, id, page, columns)
             .await?
-            .map(Image::full))
+            .map(|(row, prompts)| Image {
+                row,
+                read_prompts: Some(ReadPromptPage {
+                    page,
+                    columns,
+                    prompts: Arc::new(prompts),
+                }),
+            });
+        Ok(found)
     }
+}
+
+/// The page of `videoPrompts` this `image(id)` selection asks for, and its columns, when it
+/// asks for one: so the image and that page are read in one statement. `None` when the field
+/// is not selected, is selected with different arguments or fields under different aliases, or
+/// has arguments its resolver will refuse (it then reports them itself).
+fn asked_prompt_page(ctx: &Context<'_>) -> Option<(PageRequest, ColumnSet<video_prompt::Model>)> {
+    let mut asked = None;
+    for field in ctx.look_ahead().field("videoPrompts").selection_fields() {
+        let (mut first, mut after) = (None, None);
+        let arguments = field.arguments().ok()?;
+        for (name, value) in &arguments {
+            match (name.as_str(), value) {
+                (_, Value::Null) => {}
+                ("first", Value::Number(n)) => first = Some(i32::try_from(n.as_i64()?).ok()?),
+                ("after", Value::String(text)) => after = Some(text.as_str()),
+                _ => return None,
+            }
+        }
+        let page = PageRequest::new(first, after).ok()?;
+        let columns = prompt_columns(connection::node_fields_in(field.into()));
+        match asked {
+            None => asked = Some((page, columns)),
+            Some(same) if same == (page, columns) => {}
+            Some(_) => return None,
+        }
+    }
+    asked
 }
 
 #[derive(Default)]

@@ -87,6 +87,17 @@ impl<M: PartialRow> ColumnSet<M> {
         self.bits & M::bit(column) != 0
     }
 
+    /// How many columns the set holds.
+    pub fn count(self) -> usize {
+        self.bits.count_ones() as usize
+    }
+
+    /// Where `column` stands in [`Self::iter`]'s order, if the set holds it.
+    pub fn position(self, column: M::Column) -> Option<usize> {
+        self.iter()
+            .position(|held| held.as_str() == column.as_str())
+    }
+
     /// The columns in declaration order.
     pub fn iter(self) -> impl Iterator<Item = M::Column> {
         M::COLUMNS
@@ -98,9 +109,15 @@ impl<M: PartialRow> ColumnSet<M> {
     /// Decodes a row whose select list is exactly this set's columns, in [`Self::iter`] order:
     /// by position, so no column name is looked up per row.
     pub fn decode(self, row: &QueryResult) -> Result<Loaded<M>, DbErr> {
+        self.decode_at(row, 0)
+    }
+
+    /// Like [`Self::decode`] for a select list in which this set's columns start at `first`
+    /// (a statement that reads a parent's columns before its children's).
+    pub fn decode_at(self, row: &QueryResult, first: usize) -> Result<Loaded<M>, DbErr> {
         let mut model = M::blank();
         for (index, column) in self.iter().enumerate() {
-            model.read(column, row, index)?;
+            model.read(column, row, first + index)?;
         }
         Ok(Loaded {
             row: Arc::new(model),

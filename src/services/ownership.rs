@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use entity::{collection, image};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, RelationTrait, Select,
     sea_query::JoinType,
 };
 use uuid::Uuid;
@@ -31,11 +31,15 @@ pub async fn image(
     user_id: Uuid,
     id: Uuid,
 ) -> AppResult<Option<image::Model>> {
-    Ok(image::Entity::find_by_id(id)
+    Ok(owned_image(user_id, id).one(db).await?)
+}
+
+/// The select of the caller's image by id: no row for another user's. Other reads build on it
+/// (an image with its first prompts in one statement).
+pub fn owned_image(user_id: Uuid, id: Uuid) -> Select<image::Entity> {
+    image::Entity::find_by_id(id)
         .join(JoinType::InnerJoin, image::Relation::Collection.def())
         .filter(collection::Column::UserId.eq(user_id))
-        .one(db)
-        .await?)
 }
 
 /// Those of `keys` (user id, image id) whose image is that user's, in one statement: how a

@@ -196,17 +196,7 @@ where
     let parent_id = (parents.clone(), Alias::new("column1"));
     let values = parent_ids.keys().copied();
 
-    // One parent's page: newest first, one row more than asked for (it tells that more follow).
-    let mut one_parent = Query::select();
-    one_parent
-        .from(E::default())
-        .and_where(Expr::col(order.parent).equals(parent_id))
-        .order_by(order.created_at, Order::Desc)
-        .order_by(order.id, Order::Desc)
-        .limit(page.first + 1);
-    if let Some(after) = page.after {
-        one_parent.cond_where(after.older_than(order.created_at, order.id));
-    }
+    let mut one_parent = one_parent_page(order, parent_id, page);
 
     match backend {
         DbBackend::Postgres => {
@@ -236,6 +226,104 @@ where
                 .to_owned()
         }
     }
+}
+
+/// One parent's page of children: newest first, one row more than asked for (it tells that
+/// more follow), the parent named by `parent_id` (a column of the enclosing statement). The
+/// caller adds the select list.
+fn one_parent_page<E: EntityTrait + Default>(
+    order: &ChildOrder<E>,
+    parent_id: impl IntoColumnRef,
+    page: PageRequest,
+) -> SelectStatement {
+    let mut one_parent = Query::select();
+    one_parent
+        .from(E::default())
+        .and_where(Expr::col(order.parent).equals(parent_id))
+        .order_by(order.created_at, Order::Desc)
+        .order_by(order.id, Order::Desc)
+        .limit(page.first + 1);
+    if let Some(after) = page.after {
+        one_parent.cond_where(after.older_than(order.created_at, order.id));
+    }
+    one_parent
+}
+
+/// A parent row and one page of its children, in one statement: what `image(id)` with its
+/// `videoPrompts` costs (a round trip and a DataLoader batch fewer than the row and then its
+/// page).
+///
+/// `parent` selects at most one row (say, an id and an ownership check), and `parent_columns` as
+/// its select list, in [`ColumnSet::iter`] order; `parent_id` is that row's id column. The
+/// children join it like [`pages_by_parent`] reads them (a `LEFT JOIN LATERAL` on PostgreSQL, a
+/// correlated `rowid IN (… LIMIT …)` on SQLite), so a parent without children is still one row,
+/// its child columns null. `None` when `parent` finds no row.
+pub async fn parent_with_page<P, E>(
+    db: &impl ConnectionTrait,
+    mut parent: SelectStatement,
+    parent_columns: ColumnSet<P>,
+    parent_id: impl IntoColumnRef,
+    order: &ChildOrder<E>,
+    page: PageRequest,
+    columns: ColumnSet<E::Model>,
+) -> AppResult<Option<(Loaded<P>, Page<Loaded<E::Model>>)>>
+where
+    P: PartialRow,
+    E: EntityTrait + Default,
+    E::Model: PartialRow<Column = E::Column>,
+{
+    let columns = columns
+        .with(order.parent)
+        .with(order.created_at)
+        .with(order.id);
+    let mut one_parent = one_parent_page(order, parent_id, page);
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            let page_alias = Alias::new("page");
+            one_parent.columns(columns.iter());
+            parent
+                .columns(columns.iter().map(|column| (page_alias.clone(), column)))
+                .join_lateral(
+                    JoinType::LeftJoin,
+                    one_parent,
+                    page_alias,
+                    Expr::cust("TRUE"),
+                );
+        }
+        _ => {
+            let rowid = Alias::new("rowid");
+            one_parent.column(rowid.clone());
+            parent
+                .columns(columns.iter().map(|column| (E::default(), column)))
+                .left_join(
+                    E::default(),
+                    Expr::col((E::default(), rowid)).in_subquery(one_parent),
+                );
+        }
+    }
+
+    let rows = db.query_all(&parent).await?;
+    let Some(first) = rows.first() else {
+        return Ok(None);
+    };
+    let parent_row = parent_columns.decode(first)?;
+    let child_at = parent_columns.count();
+    let id_at = child_at
+        + columns
+            .position(order.id)
+            .expect("the paging columns are always read");
+    let mut children = Vec::with_capacity(rows.len());
+    for row in &rows {
+        // A parent without children comes back once, with nulls where a child would be.
+        if row.try_get_by_index::<Option<Uuid>>(id_at)?.is_some() {
+            children.push(columns.decode_at(row, child_at)?);
+        }
+    }
+    children.sort_by_key(|row| {
+        let cursor = (order.cursor_of)(row.unchecked());
+        std::cmp::Reverse((cursor.created_at, cursor.id))
+    });
+    Ok(Some((parent_row, Page::from_rows(children, page.first))))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 
 use chrono::{Duration, SubsecRound, Utc};
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 use testkit::scenario::{
     create_collection, generate, register, until_finished, upload_ok, user_with_image,
@@ -284,6 +284,78 @@ both_backends! {
             }
         }
         assert_eq!(prompts_seen, 6);
+    }
+
+    async fn an_image_and_a_page_of_its_prompts_cost_one_statement(app) {
+        let (token, user_id) = register(&app, "one@example.de").await;
+        let image_ids = fill(&app, &token, &user_id, 1, 1, 7).await;
+        let bare = fill(&app, &token, &user_id, 1, 1, 0).await;
+        let (stranger, stranger_id) = register(&app, "stranger@example.de").await;
+        let strangers = fill(&app, &stranger, &stranger_id, 1, 1, 2).await;
+        let _ = app.gql("{ me { id } }", json!({}), Some(&token)).await;
+        let stored: Vec<String> = video_prompt::Entity::find()
+            .filter(video_prompt::Column::ImageId.eq(image_ids[0].parse::<uuid::Uuid>().unwrap()))
+            .order_by_desc(video_prompt::Column::CreatedAt)
+            .order_by_desc(video_prompt::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|row| row.id.to_string())
+            .collect();
+        assert_eq!(stored.len(), 7);
+
+        let one_statement = |query: &'static str, variables: Value| {
+            let (app, token) = (&app, &token);
+            async move {
+                let before = app.statements.get();
+                let body = app.gql(query, variables, Some(token)).await;
+                no_errors(&body);
+                assert_eq!(app.statements.get() - before, 1, "{query}: {body}");
+                body
+            }
+        };
+
+        // Page by page, newest first, with the cursor: the image's row and each page together.
+        let paged = "query($id: ID!, $after: String) { image(id: $id) { id fileName videoPrompts(first: 3, after: $after) { nodes { id prompt } pageInfo { hasNextPage endCursor } } } }";
+        let (mut after, mut seen) = (Value::Null, Vec::new());
+        for (size, more) in [(3, true), (3, true), (1, false)] {
+            let body = one_statement(paged, json!({ "id": image_ids[0], "after": after })).await;
+            let image = &body["data"]["image"];
+            assert_eq!(image["id"], image_ids[0].as_str());
+            assert_eq!(image["fileName"], "tiny.png");
+            let prompts = &image["videoPrompts"];
+            let nodes = prompts["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), size, "{body}");
+            assert!(nodes.iter().all(|node| node["prompt"].as_str().unwrap().starts_with("Ein Prompt")));
+            seen.extend(nodes.iter().map(|node| node["id"].as_str().unwrap().to_owned()));
+            assert_eq!(prompts["pageInfo"]["hasNextPage"], more);
+            after = prompts["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(seen, stored);
+
+        // An image without prompts is still the image; someone else's is null, like a missing one.
+        let body = one_statement(paged, json!({ "id": bare[0] })).await;
+        assert_eq!(body["data"]["image"]["id"], bare[0].as_str());
+        assert_eq!(body["data"]["image"]["videoPrompts"]["nodes"], json!([]));
+        assert_eq!(body["data"]["image"]["videoPrompts"]["pageInfo"]["hasNextPage"], false);
+        let body = one_statement(paged, json!({ "id": strangers[0] })).await;
+        assert_eq!(body["data"]["image"], Value::Null);
+
+        // Two different pages under aliases: each as it would be alone.
+        let both = "query($id: ID!) { image(id: $id) { a: videoPrompts(first: 2) { nodes { id } } b: videoPrompts(first: 5) { nodes { id status } } } }";
+        let body = app.gql(both, json!({ "id": image_ids[0] }), Some(&token)).await;
+        no_errors(&body);
+        let ids = |page: &Value| -> Vec<String> {
+            page["nodes"].as_array().unwrap().iter().map(|node| node["id"].as_str().unwrap().to_owned()).collect()
+        };
+        assert_eq!(ids(&body["data"]["image"]["a"]), stored[..2]);
+        assert_eq!(ids(&body["data"]["image"]["b"]), stored[..5]);
+        assert!(body["data"]["image"]["b"]["nodes"].as_array().unwrap().iter().all(|node| node["status"] == "FAILED"));
+
+        // A page the resolver refuses is refused the same way.
+        let body = app.gql("query($id: ID!) { image(id: $id) { videoPrompts(first: -1) { nodes { id } } } }", json!({ "id": image_ids[0] }), Some(&token)).await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
     }
 }
 

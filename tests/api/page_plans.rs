@@ -111,7 +111,9 @@ fn ids(connection: &Value) -> Vec<Uuid> {
 }
 
 /// Runs a request with the statement recorder on: its answer (checked for errors), how many
-/// statements it ran and the one that paged `table` under its parents.
+/// statements it ran and the one that paged `table` under its parents (read in a `LATERAL` or
+/// a correlated `IN (SELECT …)` per parent: a page of parents is a `VALUES` list, `image(id)`
+/// reads its image in the same statement).
 async fn recorded(
     app: &TestApp,
     token: &str,
@@ -126,7 +128,12 @@ async fn recorded(
     let from = format!("FROM \"{table}\"");
     let pages: Vec<_> = statements
         .iter()
-        .filter(|statement| statement.sql.contains("VALUES") && statement.sql.contains(&from))
+        .filter(|statement| {
+            let per_parent = ["LATERAL", "IN (SELECT"]
+                .iter()
+                .any(|subquery| statement.sql.contains(subquery));
+            per_parent && statement.sql.contains(&from)
+        })
         .collect();
     assert_eq!(
         pages.len(),

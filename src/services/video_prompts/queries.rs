@@ -1,12 +1,15 @@
-//! Reading video prompt records: one by id, pages per image (for the DataLoaders), and what a
-//! live view starts from. Every read that takes a user answers another user's record like a
+//! Reading video prompt records: one by id, pages per image (for the DataLoaders), an image with
+//! its first page in one statement, and what a live view starts from. Every read that takes a user answers another user's record like a
 //! missing one.
 
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{image, sea_orm_active_enums::VideoPromptStatus, video_prompt};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    QueryTrait,
+};
 use uuid::Uuid;
 
 use crate::{
@@ -38,17 +41,45 @@ pub async fn pages_by_image(
     page: PageRequest,
     columns: ColumnSet<video_prompt::Model>,
 ) -> AppResult<HashMap<Uuid, Page<Loaded<video_prompt::Model>>>> {
-    const ORDER: ChildOrder<video_prompt::Entity> = ChildOrder {
-        parent: video_prompt::Column::ImageId,
-        created_at: video_prompt::Column::CreatedAt,
-        id: video_prompt::Column::Id,
-        parent_of: |prompt| prompt.image_id,
-        cursor_of: |prompt| Cursor {
-            created_at: prompt.created_at,
-            id: prompt.id,
-        },
-    };
-    pagination::pages_by_parent(db, &ORDER, image_ids, page, columns).await
+    pagination::pages_by_parent(db, &PROMPTS_BY_IMAGE, image_ids, page, columns).await
+}
+
+/// An image's prompts, newest first.
+const PROMPTS_BY_IMAGE: ChildOrder<video_prompt::Entity> = ChildOrder {
+    parent: video_prompt::Column::ImageId,
+    created_at: video_prompt::Column::CreatedAt,
+    id: video_prompt::Column::Id,
+    parent_of: |prompt| prompt.image_id,
+    cursor_of: |prompt| Cursor {
+        created_at: prompt.created_at,
+        id: prompt.id,
+    },
+};
+
+/// The caller's image with one page of its prompts, in one statement (`None` when the image is
+/// missing or someone else's): `image(id) { videoPrompts { … } }` without a second round trip.
+pub async fn owned_image_with_page(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    image_id: Uuid,
+    page: PageRequest,
+    columns: ColumnSet<video_prompt::Model>,
+) -> AppResult<Option<(Loaded<image::Model>, Page<Loaded<video_prompt::Model>>)>> {
+    let image_columns = ColumnSet::<image::Model>::all();
+    let image = ownership::owned_image(user_id, image_id)
+        .select_only()
+        .columns(image_columns.iter())
+        .into_query();
+    pagination::parent_with_page(
+        db,
+        image,
+        image_columns,
+        (image::Entity, image::Column::Id),
+        &PROMPTS_BY_IMAGE,
+        page,
+        columns,
+    )
+    .await
 }
 
 /// An image's records a live view must show: those not finished yet, and those changed since
