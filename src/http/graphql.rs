@@ -28,7 +28,7 @@ use super::{
     client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
-    response_json,
+    request_body, response_json,
     server::BodyTooSlow,
     ws::{self, WsSettings},
 };
@@ -196,19 +196,8 @@ async fn read_json(endpoint: &GraphqlEndpoint, body: Body) -> Result<BatchReques
             ));
         }
     };
-    // async-graphql's `BatchRequest` takes `[]` for a single request with no query (serde
-    // reads a struct from an array too); the batch rule in `post` answers it instead, with the
-    // message that says what a batch may hold.
-    if serde_json::from_slice::<[(); 0]>(&bytes).is_ok() {
-        return Ok(BatchRequest::Batch(Vec::new()));
-    }
-    serde_json::from_slice(&bytes).map_err(|err| {
-        refuse(
-            StatusCode::BAD_REQUEST,
-            code::BAD_USER_INPUT,
-            format!("The body is not a GraphQL request in JSON: {err}"),
-        )
-    })
+    request_body::parse(&bytes)
+        .map_err(|message| refuse(StatusCode::BAD_REQUEST, code::BAD_USER_INPUT, message))
 }
 
 /// Whether a body read failed because the client sent it slower than the server's pace rules
@@ -282,8 +271,7 @@ async fn read_multipart(
 #[derive(serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetParams {
-    #[serde(default)]
-    query: String,
+    query: Option<String>,
     #[serde(alias = "operation_name")]
     operation_name: Option<String>,
     variables: Option<String>,
@@ -302,7 +290,10 @@ impl GetParams {
                 .map_err(|err| format!("`extensions` is not a JSON object: {err}"))?,
             _ => Default::default(),
         };
-        let mut request = Request::new(self.query).variables(variables);
+        let Some(query) = self.query else {
+            return Err("it has no `query` parameter with the operation's text".into());
+        };
+        let mut request = Request::new(query).variables(variables);
         request.extensions = extensions;
         if let Some(name) = self.operation_name.filter(|name| !name.is_empty()) {
             request = request.operation_name(name);

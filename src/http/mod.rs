@@ -9,6 +9,7 @@ pub mod health;
 pub mod image_bytes;
 pub mod multipart;
 pub mod negotiate;
+mod request_body;
 mod response_json;
 pub mod server;
 pub mod ws;

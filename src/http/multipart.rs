@@ -184,11 +184,8 @@ async fn read(
         .ok_or_else(|| invalid("The first multipart field must be `operations`."))?
         .bytes()
         .await?;
-    let mut batch: BatchRequest = serde_json::from_slice(&operations).map_err(|err| {
-        MultipartError::Invalid(format!(
-            "`operations` is not a GraphQL request in JSON: {err}"
-        ))
-    })?;
+    let mut batch = super::request_body::parse(&operations)
+        .map_err(|err| MultipartError::Invalid(format!("In `operations`: {err}")))?;
     if let BatchRequest::Batch(requests) = &batch
         && (requests.is_empty() || requests.len() > limits.max_batch)
     {

@@ -5,7 +5,10 @@ use serde_json::{Value, json};
 
 use testkit::{error_code, scenario::register};
 
-use crate::helpers::{Backend, TestApp};
+use crate::{
+    helpers::{Backend, TestApp},
+    on_both_backends,
+};
 
 async fn post_raw(app: &TestApp, accept: Option<&str>, body: Value) -> reqwest::Response {
     let mut request = app.client.post(app.url("/graphql")).json(&body);
@@ -176,6 +179,155 @@ async fn malformed_requests_get_clear_codes() {
         Some("GRAPHQL_VALIDATION_FAILED")
     );
 }
+
+/// A request that is not well-formed (by the GraphQL-over-HTTP spec) is answered 400 with a
+/// GraphQL error body whatever the client accepts; a well-formed one that is not valid GraphQL
+/// keeps its usual answer.
+async fn malformed_requests_are_400_whatever_the_accept(backend: Backend) {
+    let app = TestApp::spawn(backend).await.unwrap();
+    let (token, _) = register(&app, "malformed@example.de").await;
+    let bodies = [
+        ("{ this is not json", "The body is not valid JSON"),
+        (
+            r#"{"query": "{ __typename }"} trailing"#,
+            "The body is not valid JSON",
+        ),
+        ("42", "The body must be a JSON object"),
+        ("{}", "The request has no `query`"),
+        (r#"{"variables": {}}"#, "The request has no `query`"),
+        (r#"{"query": 5}"#, "`query` must be a string"),
+        (
+            r#"{"query": "{ __typename }", "operationName": 1}"#,
+            "`operationName` must be a string or null",
+        ),
+        (
+            r#"{"query": "{ __typename }", "variables": "{}"}"#,
+            "`variables` must be a JSON object",
+        ),
+        (
+            r#"{"query": "{ __typename }", "extensions": [1]}"#,
+            "`extensions` must be a JSON object",
+        ),
+        (
+            r#"[{"query": "{ __typename }"}, {}]"#,
+            "Operation 1 of the batch has no `query`",
+        ),
+        (
+            r#"[{"query": "{ __typename }"}, 7]"#,
+            "A batch must be an array of GraphQL requests",
+        ),
+    ];
+    for accept in [
+        None,
+        Some("application/json"),
+        Some("application/graphql-response+json"),
+    ] {
+        let expected_type = accept.unwrap_or("application/json");
+        for (body, message) in bodies {
+            let mut request = app
+                .client
+                .post(app.url("/graphql"))
+                .header(header::CONTENT_TYPE, "application/json")
+                .bearer_auth(&token)
+                .body(body);
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT, accept);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::BAD_REQUEST,
+                "{body} ({accept:?})"
+            );
+            assert!(
+                content_type(&response).starts_with(expected_type),
+                "{body} ({accept:?})"
+            );
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(
+                error_code(&answer),
+                Some("BAD_USER_INPUT"),
+                "{body}: {answer}"
+            );
+            let shown = answer["errors"][0]["message"].as_str().unwrap();
+            assert!(shown.starts_with(message), "{body}: {shown}");
+            assert!(answer.get("data").is_none(), "{answer}");
+        }
+
+        // GET: the same rules for the query string.
+        for (query, message) in [
+            ("", "has no `query`"),
+            ("?operationName=A", "has no `query`"),
+            (
+                "?query=%7B__typename%7D&variables=%5B1%5D",
+                "`variables` is not a JSON object",
+            ),
+        ] {
+            let mut request = app.client.get(app.url(&format!("/graphql{query}")));
+            if let Some(accept) = accept {
+                request = request.header(header::ACCEPT, accept);
+            }
+            let response = request.send().await.unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::BAD_REQUEST,
+                "GET {query} ({accept:?})"
+            );
+            let answer: Value = response.json().await.unwrap();
+            assert_eq!(error_code(&answer), Some("BAD_USER_INPUT"), "{answer}");
+            assert!(
+                answer["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(message),
+                "{answer}"
+            );
+        }
+
+        // A multipart request's `operations` is read by the same rules.
+        let form = reqwest::multipart::Form::new()
+            .text("operations", r#"{"variables": {"file": null}}"#)
+            .text("map", r#"{"0": ["variables.file"]}"#)
+            .part(
+                "0",
+                reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("a.png"),
+            );
+        let (status, answer) = app.api.post_form(form, Some(&token)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+        assert_eq!(error_code(&answer), Some("BAD_USER_INPUT"));
+        assert!(
+            answer["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("has no `query`"),
+            "{answer}"
+        );
+
+        // Well-formed but not valid GraphQL: today's answer (200 for application/json, 400 for
+        // the GraphQL response type), with the parse error's own code.
+        let response = post_raw(&app, accept, json!({ "query": "{ me { " })).await;
+        let expected = match accept {
+            Some("application/graphql-response+json") => StatusCode::BAD_REQUEST,
+            _ => StatusCode::OK,
+        };
+        assert_eq!(response.status(), expected, "{accept:?}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(
+            error_code(&answer),
+            Some("GRAPHQL_PARSE_FAILED"),
+            "{answer}"
+        );
+        // And a well-formed request is answered.
+        let response = post_raw(&app, accept, json!({ "query": "{ __typename }", "variables": null, "extensions": null, "operationName": null })).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response.json::<Value>().await.unwrap()["data"]["__typename"],
+            "Query"
+        );
+    }
+}
+
+on_both_backends!(malformed_requests_are_400_whatever_the_accept);
 
 #[tokio::test]
 async fn bodies_batches_depth_and_complexity_are_limited() {
