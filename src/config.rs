@@ -260,6 +260,18 @@ pub struct GraphqlArgs {
     )]
     pub trusted_proxies: IpNets,
 
+    /// Origins of web apps served from elsewhere that may call the API from a browser (CORS),
+    /// each exactly as the browser sends it: `https://app.example.de`, `http://localhost:5173`.
+    /// Repeat the flag or separate them by commas. None (the default): only pages served by
+    /// this server itself can read its answers.
+    #[arg(
+        long = "cors-origin",
+        env = "VIDEOPROMPT_CORS_ORIGINS",
+        value_delimiter = ',',
+        value_parser = parse_origin
+    )]
+    pub cors_origins: Vec<String>,
+
     /// Largest JSON request body (e.g. `1MiB`).
     #[arg(long, env = "VIDEOPROMPT_BODY_LIMIT", default_value = "1MiB", value_parser = parse_byte_size)]
     pub body_limit: usize,
@@ -527,6 +539,36 @@ pub fn parse_ip_net(text: &str) -> Result<ipnet::IpNet, String> {
         .map_err(|_| format!("`{text}` is not an IP address or a CIDR like 10.0.0.0/8"))
 }
 
+/// Parses a web origin for `--cors-origin`: `scheme://host[:port]` with nothing after it, as a
+/// browser writes it in `Origin` (lower-case host, no default port). `*` is refused: the
+/// allow-list is of exact origins.
+pub fn parse_origin(text: &str) -> Result<String, String> {
+    let text = text.trim();
+    let refuse = |why: &str| {
+        format!(
+            "`{text}` is not an origin ({why}); write it like https://app.example.de or http://localhost:5173"
+        )
+    };
+    if text == "*" {
+        return Err(refuse("only exact origins are allowed, not `*`"));
+    }
+    let url = url::Url::parse(text).map_err(|_| refuse("not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("the scheme must be http or https"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse("no user name or password"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || text.ends_with('/')
+    {
+        return Err(refuse("no path, query or trailing slash"));
+    }
+    match url.origin() {
+        origin @ url::Origin::Tuple(..) => Ok(origin.ascii_serialization()),
+        url::Origin::Opaque(_) => Err(refuse("it has no host")),
+    }
+}
+
 /// Parses `20MiB`, `512K`, `1GB` or a bare number of bytes; every unit is binary (1K = 1024).
 pub fn parse_byte_size(text: &str) -> Result<usize, String> {
     const ACCEPTED: &str = "a number of bytes, or with B, K, KB, KiB, M, MB, MiB, G, GB or GiB \
@@ -584,6 +626,40 @@ mod tests {
         let list = parse_ip_nets("10.0.0.0/8, ::1,").unwrap();
         assert_eq!(list.0.len(), 2);
         assert!(parse_ip_nets("10.0.0.1,nope").is_err());
+    }
+
+    #[test]
+    fn cors_origins_are_exact_origins_as_browsers_write_them() {
+        assert_eq!(
+            parse_origin("https://app.example.de").unwrap(),
+            "https://app.example.de"
+        );
+        assert_eq!(
+            parse_origin(" http://localhost:5173").unwrap(),
+            "http://localhost:5173"
+        );
+        assert_eq!(
+            parse_origin("https://APP.Example.de:443").unwrap(),
+            "https://app.example.de"
+        );
+        assert_eq!(
+            parse_origin("http://[::1]:8000").unwrap(),
+            "http://[::1]:8000"
+        );
+        for bad in [
+            "*",
+            "",
+            "app.example.de",
+            "ftp://a.de",
+            "https://a.de/",
+            "https://a.de/app",
+            "https://a.de?x=1",
+            "https://user:pw@a.de",
+            "null",
+        ] {
+            let err = parse_origin(bad).unwrap_err();
+            assert!(err.contains("is not an origin"), "{bad}: {err}");
+        }
     }
 
     #[test]

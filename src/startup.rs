@@ -245,7 +245,7 @@ impl Application {
             },
             trusted_proxies: Arc::new(TrustedProxies::new(args.graphql.trusted_proxies.0.clone())),
         };
-        let router = http::router(state.clone(), endpoint);
+        let router = http::router(state.clone(), endpoint, &args.graphql.cors_origins);
         let worker = Worker::build(&args, &state, instance, several_instances)?;
         Ok(Self {
             listener,

@@ -1,5 +1,5 @@
 //! The HTTP surface: routes (`/graphql`, the signed `/images/{id}`, GraphiQL, probes), and the
-//! layers every request passes (request id, tracing).
+//! layers every request passes (request id, tracing, compression, CORS for the allowed origins).
 
 pub mod caller;
 pub mod client_addr;
@@ -14,13 +14,21 @@ mod response_json;
 pub mod server;
 pub mod ws;
 
+use std::time::Duration;
+
 use axum::{
     Router,
-    http::{HeaderName, Request},
+    http::{HeaderName, HeaderValue, Method, Request, header},
     routing::get,
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    CompressionLevel,
+    compression::{
+        CompressionLayer,
+        predicate::{NotForContentType, Predicate, SizeAbove},
+    },
+    cors::{AllowOrigin, CorsLayer},
     request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -31,8 +39,9 @@ pub use graphql::GraphqlEndpoint;
 /// The header that carries a request's id, in and out. An INTERNAL error's log line has it.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Every route of the server.
-pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
+/// Every route of the server. `cors_origins`: the origins (checked by
+/// `config::parse_origin`) whose pages may call it from a browser.
+pub fn router(state: AppState, endpoint: GraphqlEndpoint, cors_origins: &[String]) -> Router {
     let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .with_state(endpoint);
@@ -41,10 +50,11 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/images/{id}", get(image_bytes::get))
         .with_state(state);
-    Router::new()
+    let router = Router::new()
         .merge(graphql)
         .merge(probes)
         .merge(graphiql::router())
+        .layer(compression())
         .layer(
             ServiceBuilder::new()
                 .map_request(drop_unsafe_request_id)
@@ -65,7 +75,56 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint) -> Router {
                     }),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER)),
-        )
+        );
+    match cross_origin(cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    }
+}
+
+/// Answers above 1 KiB travel compressed when the client accepts it (zstd, brotli or gzip, by
+/// its `Accept-Encoding`): the app's big read, 1.4 MB of JSON, becomes a few tens of KB.
+/// Images are already compressed and go as they are. Level 4 of each: brotli's default (11) is
+/// meant for files compressed once, and takes far longer than the request itself.
+fn compression() -> CompressionLayer<impl Predicate> {
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(SizeAbove::new(1024).and(NotForContentType::IMAGES))
+}
+
+/// The headers a browser app may send across origins: the GraphQL clients' own (Apollo's
+/// client name and version, the upload clients' preflight headers) and ours.
+const CROSS_ORIGIN_HEADERS: [HeaderName; 8] = [
+    header::AUTHORIZATION,
+    header::CONTENT_TYPE,
+    header::ACCEPT,
+    HeaderName::from_static("apollo-require-preflight"),
+    HeaderName::from_static("graphql-require-preflight"),
+    HeaderName::from_static("apollographql-client-name"),
+    HeaderName::from_static("apollographql-client-version"),
+    REQUEST_ID_HEADER,
+];
+
+/// CORS for the allowed origins only: none means same origin only (no CORS headers at all, so
+/// a browser keeps other sites' pages from reading any answer). Tokens travel in
+/// `Authorization`, never in cookies, so credentials are not allowed and no answer ever says
+/// `*`; a preflight is remembered for ten minutes.
+fn cross_origin(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|origin| HeaderValue::from_str(origin).ok())
+        .collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers(CROSS_ORIGIN_HEADERS)
+            .expose_headers([REQUEST_ID_HEADER, header::RETRY_AFTER])
+            .max_age(Duration::from_secs(600)),
+    )
 }
 
 /// Longest request id taken from a client or proxy (a UUID is 36 characters).

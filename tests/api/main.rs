@@ -8,6 +8,7 @@ mod bind_first;
 mod browser;
 mod collections;
 mod connections;
+mod cors_and_compression;
 mod database_settings;
 mod document_limits;
 mod gemini_key;
