@@ -19,11 +19,12 @@ use crate::services::{
 };
 
 /// A named group of the user's images.
+#[derive(Clone)]
 pub struct Collection(pub collection::Model);
 
 #[Object]
 impl Collection {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 

@@ -86,7 +86,7 @@ pub fn image_columns<'a>(fields: impl IntoIterator<Item = &'a str>) -> ColumnSet
 
 #[Object]
 impl Image {
-    async fn id(&self) -> Result<ID> {
+    pub(crate) async fn id(&self) -> Result<ID> {
         Ok(to_id(*self.row.id()?))
     }
 

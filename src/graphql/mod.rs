@@ -11,6 +11,7 @@ mod executor;
 pub mod ids;
 pub mod images;
 pub mod loaders;
+pub mod nodes;
 mod nul_text;
 pub mod options;
 mod plain_fields;
@@ -31,6 +32,7 @@ pub struct Query(
     images::ImageQuery,
     video_prompts::VideoPromptQuery,
     options::OptionsQuery,
+    nodes::NodeQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -20,11 +20,12 @@ use crate::services::{
 };
 
 /// A signed-in person.
+#[derive(Clone)]
 pub struct User(pub user::Model);
 
 #[Object]
 impl User {
-    async fn id(&self) -> ID {
+    pub(crate) async fn id(&self) -> ID {
         to_id(self.0.id)
     }
 

@@ -102,7 +102,7 @@ pub fn prompt_columns<'a>(
 
 #[Object]
 impl VideoPrompt {
-    async fn id(&self) -> Result<ID> {
+    pub(crate) async fn id(&self) -> Result<ID> {
         Ok(to_id(*self.0.id()?))
     }
 

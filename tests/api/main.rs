@@ -23,6 +23,7 @@ mod instances;
 mod instances_processes;
 mod job_queue;
 mod module_layers;
+mod nodes;
 mod nul_text;
 mod orphaned_bytes;
 mod page_columns;
