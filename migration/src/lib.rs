@@ -13,6 +13,7 @@ mod m20261125_000002_create_profiles_and_app_settings;
 mod m20261125_000003_create_collections_and_images;
 mod m20261125_000004_create_video_prompts;
 mod m20261201_000005_page_order_indexes;
+mod m20261202_000006_user_prompt_order_index;
 
 /// All migrations, oldest first.
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_create_collections_and_images::Migration),
             Box::new(m20261125_000004_create_video_prompts::Migration),
             Box::new(m20261201_000005_page_order_indexes::Migration),
+            Box::new(m20261202_000006_user_prompt_order_index::Migration),
         ]
     }
 }

@@ -11,12 +11,15 @@ use super::{
     context::ContextExt,
     ids::to_id,
     loaders::ProfileLoader,
+    plain_fields::Plain,
+    video_prompts::{VideoPrompt, VideoPromptStatus, prompt_columns},
 };
 use crate::services::{
     accounts::Credentials,
     collections,
     gemini_keys::KeyStatus,
     pagination::{Cursor, PageRequest},
+    video_prompts,
 };
 
 /// A signed-in person.
@@ -68,6 +71,40 @@ impl User {
             },
             Collection,
         ))
+    }
+
+    /// Your video prompts across all your images, newest first; `status` keeps those in one of
+    /// the given states (an empty list matches none). `first`: 0 to 100 (default 20).
+    #[graphql(complexity = "complexity(first, child_complexity)")]
+    async fn video_prompts(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+        status: Option<Vec<VideoPromptStatus>>,
+    ) -> Result<PageConnection<Plain<VideoPrompt>>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let columns = prompt_columns(connection::node_fields(ctx));
+        let statuses: Option<Vec<_>> = status.map(|s| s.into_iter().map(Into::into).collect());
+        let found = video_prompts::page_for_user(
+            &ctx.state().db,
+            self.0.id,
+            statuses.as_deref(),
+            page,
+            columns,
+        )
+        .await?;
+        Ok(connection::shared_connection(
+            Some(&found),
+            page,
+            |prompt| {
+                Ok(Cursor {
+                    created_at: *prompt.created_at()?,
+                    id: *prompt.id()?,
+                })
+            },
+            |row| Plain(VideoPrompt(row)),
+        )?)
     }
 }
 

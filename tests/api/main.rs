@@ -30,6 +30,7 @@ mod page_columns;
 mod page_plans;
 mod pickers;
 mod process;
+mod prompt_listing;
 mod prompt_requests;
 mod request_ids;
 mod resolver_rules;

@@ -247,6 +247,19 @@ both_backends! {
             }
         }
 
+        // The same through the listing across images.
+        for field in prompt_fields {
+            let page = app.gql(&format!("{{ me {{ videoPrompts(first: 100) {{ nodes {{ id {field} }} }} }} }}"), json!({}), Some(&token)).await;
+            no_errors(&page);
+            let nodes = page["data"]["me"]["videoPrompts"]["nodes"].as_array().unwrap();
+            assert_eq!(nodes.len(), 6);
+            for node in nodes {
+                let alone = app.gql(&format!("query($id: ID!) {{ videoPrompt(id: $id) {{ id {field} }} }}"), json!({ "id": node["id"] }), Some(&token)).await;
+                no_errors(&alone);
+                assert_same(node, &alone["data"]["videoPrompt"], field);
+            }
+        }
+
         // Everything at once, through fragments, an inline fragment, aliases and both `nodes`
         // and `edges { cursor node }`.
         let everything = format!(

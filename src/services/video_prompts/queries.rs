@@ -1,5 +1,5 @@
 //! Reading video prompt records: one by id, pages per image (for the DataLoaders), an image with
-//! its first page in one statement, and what a live view starts from. Every read that takes a user answers another user's record like a
+//! its first page in one statement, a user's across images, and what a live view starts from. Every read that takes a user answers another user's record like a
 //! missing one.
 
 use std::collections::{HashMap, HashSet};
@@ -42,6 +42,47 @@ pub async fn pages_by_image(
     columns: ColumnSet<video_prompt::Model>,
 ) -> AppResult<HashMap<Uuid, Page<Loaded<video_prompt::Model>>>> {
     pagination::pages_by_parent(db, &PROMPTS_BY_IMAGE, image_ids, page, columns).await
+}
+
+/// A page of the caller's records across all their images, newest first; with `statuses`, only
+/// those in one of them (an empty list matches none). One statement on the index
+/// `(user_id, created_at, id)`, reading only `columns` (and the paging columns).
+pub async fn page_for_user(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    statuses: Option<&[VideoPromptStatus]>,
+    page: PageRequest,
+    columns: ColumnSet<video_prompt::Model>,
+) -> AppResult<Page<Loaded<video_prompt::Model>>> {
+    use video_prompt::Column as C;
+    if statuses.is_some_and(<[_]>::is_empty) {
+        return Ok(Page::from_rows(Vec::new(), page.first));
+    }
+    // The paging columns, and the image (which `prompt_columns` counts on, as a page under an
+    // image always reads it).
+    let columns = columns.with(C::Id).with(C::CreatedAt).with(C::ImageId);
+    let mut query = video_prompt::Entity::find()
+        .select_only()
+        .columns(columns.iter())
+        .filter(C::UserId.eq(user_id));
+    if let Some(statuses) = statuses {
+        query = query.filter(C::Status.is_in(statuses.iter().cloned()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(after.older_than(C::CreatedAt, C::Id));
+    }
+    let statement = query
+        .order_by_desc(C::CreatedAt)
+        .order_by_desc(C::Id)
+        .limit(page.first + 1)
+        .into_query();
+    let rows = db
+        .query_all(&statement)
+        .await?
+        .iter()
+        .map(|row| columns.decode(row))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(rows, page.first))
 }
 
 /// An image's prompts, newest first.
