@@ -14,7 +14,7 @@ use super::{
     ids::{parse_id, to_id},
     loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
     plain_fields::{Plain, PlainFields},
-    video_prompts::{VideoPrompt, prompt_columns},
+    video_prompts::{VideoPrompt, prompt_columns, prompt_connection},
 };
 use crate::{
     error::{AppError, Missing},
@@ -22,7 +22,7 @@ use crate::{
         columns::{ColumnSet, Loaded},
         images::NewUpload,
         ownership,
-        pagination::{Cursor, Page, PageRequest},
+        pagination::{Page, PageRequest},
         video_prompts,
     },
 };
@@ -162,17 +162,7 @@ impl Image {
                     .await?
             }
         };
-        Ok(connection::shared_connection(
-            prompts.as_deref(),
-            page,
-            |prompt| {
-                Ok(Cursor {
-                    created_at: *prompt.created_at()?,
-                    id: *prompt.id()?,
-                })
-            },
-            |row| Plain(VideoPrompt(row)),
-        )?)
+        prompt_connection(prompts.as_deref(), page)
     }
 }
 

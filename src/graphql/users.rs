@@ -12,7 +12,7 @@ use super::{
     ids::to_id,
     loaders::ProfileLoader,
     plain_fields::Plain,
-    video_prompts::{VideoPrompt, VideoPromptStatus, prompt_columns},
+    video_prompts::{VideoPrompt, VideoPromptStatus, prompt_columns, prompt_connection},
 };
 use crate::services::{
     accounts::Credentials,
@@ -94,17 +94,7 @@ impl User {
             columns,
         )
         .await?;
-        Ok(connection::shared_connection(
-            Some(&found),
-            page,
-            |prompt| {
-                Ok(Cursor {
-                    created_at: *prompt.created_at()?,
-                    id: *prompt.id()?,
-                })
-            },
-            |row| Plain(VideoPrompt(row)),
-        )?)
+        prompt_connection(Some(&found), page)
     }
 }
 

@@ -13,17 +13,19 @@ use serde::Deserialize as _;
 use uuid::Uuid;
 
 use super::{
+    connection::{self, PageConnection},
     context::ContextExt,
     ids::{parse_id, to_id},
     images::Image,
     loaders::ImageLoader,
-    plain_fields::PlainFields,
+    plain_fields::{Plain, PlainFields},
 };
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
     error::{AppError, Missing},
     services::{
         columns::{ColumnSet, Loaded},
+        pagination::{Cursor, Page, PageRequest},
         video_prompts::{self as service, NewVideoPrompt},
     },
 };
@@ -67,6 +69,25 @@ impl VideoPrompt {
     pub fn full(record: video_prompt::Model) -> Self {
         Self(Loaded::full(record))
     }
+}
+
+/// A page of prompts as a connection of page nodes (`Image.videoPrompts`, `User.videoPrompts`);
+/// `None` is an empty page.
+pub fn prompt_connection(
+    page: Option<&Page<Loaded<video_prompt::Model>>>,
+    request: PageRequest,
+) -> Result<PageConnection<Plain<VideoPrompt>>> {
+    Ok(connection::shared_connection(
+        page,
+        request,
+        |prompt| {
+            Ok(Cursor {
+                created_at: *prompt.created_at()?,
+                id: *prompt.id()?,
+            })
+        },
+        |row| Plain(VideoPrompt(row)),
+    )?)
 }
 
 /// The columns the selected `VideoPrompt` fields read. `id`, `image_id` and `created_at` are

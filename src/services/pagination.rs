@@ -123,6 +123,28 @@ pub struct ChildOrder<E: EntityTrait> {
     pub cursor_of: fn(&E::Model) -> Cursor,
 }
 
+impl<E: EntityTrait> ChildOrder<E>
+where
+    E::Model: PartialRow<Column = E::Column>,
+{
+    /// `columns` with the ones every page read needs: the parent (grouping), `created_at` and
+    /// `id` (order and cursors).
+    fn with_paging_columns(&self, columns: ColumnSet<E::Model>) -> ColumnSet<E::Model> {
+        columns
+            .with(self.parent)
+            .with(self.created_at)
+            .with(self.id)
+    }
+
+    /// Sorts one parent's rows newest first (a statement's rows come in no particular order).
+    fn sort_newest_first(&self, rows: &mut [Loaded<E::Model>]) {
+        rows.sort_by_key(|row| {
+            let cursor = (self.cursor_of)(row.unchecked());
+            std::cmp::Reverse((cursor.created_at, cursor.id))
+        });
+    }
+}
+
 /// One page of children for each of several parents, newest first, in one statement. This is
 /// what keeps a page of parents with their children at a fixed number of queries (a DataLoader
 /// gathers the parent ids).
@@ -149,10 +171,7 @@ where
     E: EntityTrait + Default,
     E::Model: PartialRow<Column = E::Column>,
 {
-    let columns = columns
-        .with(order.parent)
-        .with(order.created_at)
-        .with(order.id);
+    let columns = order.with_paging_columns(columns);
     let mut grouped: HashMap<Uuid, Vec<Loaded<E::Model>>> =
         parent_ids.iter().map(|id| (*id, Vec::new())).collect();
     if grouped.is_empty() {
@@ -169,10 +188,7 @@ where
     Ok(grouped
         .into_iter()
         .map(|(id, mut rows)| {
-            rows.sort_by_key(|row| {
-                let cursor = (order.cursor_of)(row.unchecked());
-                std::cmp::Reverse((cursor.created_at, cursor.id))
-            });
+            order.sort_newest_first(&mut rows);
             (id, Page::from_rows(rows, page.first))
         })
         .collect())
@@ -272,10 +288,7 @@ where
     E: EntityTrait + Default,
     E::Model: PartialRow<Column = E::Column>,
 {
-    let columns = columns
-        .with(order.parent)
-        .with(order.created_at)
-        .with(order.id);
+    let columns = order.with_paging_columns(columns);
     let mut one_parent = one_parent_page(order, parent_id, page);
     match db.get_database_backend() {
         DbBackend::Postgres => {
@@ -319,10 +332,7 @@ where
             children.push(columns.decode_at(row, child_at)?);
         }
     }
-    children.sort_by_key(|row| {
-        let cursor = (order.cursor_of)(row.unchecked());
-        std::cmp::Reverse((cursor.created_at, cursor.id))
-    });
+    order.sort_newest_first(&mut children);
     Ok(Some((parent_row, Page::from_rows(children, page.first))))
 }
 
