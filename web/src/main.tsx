@@ -36,7 +36,9 @@ function useToken(): string | null {
             navigate('/anmelden', { replace: true });
           }
         } else if (why === 'other-tab' && (location.pathname === '/anmelden' || location.pathname === '/registrieren')) {
-          navigate('/sammlungen', { replace: true });
+          // Signed in in another tab: this one goes on where it was too.
+          const target = new URLSearchParams(location.search).get('weiter');
+          navigate(target && target.startsWith('/') && !target.startsWith('//') ? target : '/sammlungen', { replace: true });
         }
       }),
     [],

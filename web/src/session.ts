@@ -2,6 +2,8 @@
 // app share it. Another tab signing in or out reaches this one through the `storage` event.
 
 const KEY = 'videoprompt.token';
+/** Why the last session ended, so that the other tabs tell the person the same. */
+const ENDED = 'videoprompt.ended';
 
 type Listener = (token: string | null, why: SessionChange) => void;
 export type SessionChange = 'signed-in' | 'signed-out' | 'expired' | 'other-tab';
@@ -32,6 +34,13 @@ export function getToken(): string | null {
 
 export function setToken(value: string | null, why: SessionChange) {
   token = value;
+  if (value === null) {
+    try {
+      localStorage.setItem(ENDED, why);
+    } catch {
+      // No storage: only this tab knows.
+    }
+  }
   safeSet(value);
   listeners.forEach((l) => l(token, why));
 }
@@ -46,5 +55,11 @@ window.addEventListener('storage', (event) => {
   const next = safeGet();
   if (next === token) return;
   token = next;
-  listeners.forEach((l) => l(token, 'other-tab'));
+  let why: SessionChange = 'other-tab';
+  try {
+    if (next === null && localStorage.getItem(ENDED) === 'expired') why = 'expired';
+  } catch {
+    why = 'other-tab';
+  }
+  listeners.forEach((l) => l(token, why));
 });

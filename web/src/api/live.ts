@@ -36,6 +36,9 @@ export function onLiveState(listener: (state: LiveState) => void): () => void {
 }
 
 const SESSION_ENDED = 4403;
+const NORMAL_CLOSURE = 1000;
+/** Subscriptions running now. */
+let active = 0;
 
 function isClose(value: unknown): value is { code: number; reason: string } {
   return typeof value === 'object' && value !== null && 'code' in value && 'reason' in value;
@@ -70,8 +73,12 @@ function build(): Client {
         if (isClose(event) && event.code === SESSION_ENDED) {
           if (token !== null && getToken() === token) setToken(null, 'expired');
           setState('idle');
-        } else if (state === 'connected' || state === 'reconnecting') {
+        } else if (active > 0 && !(isClose(event) && event.code === NORMAL_CLOSURE)) {
+          // Lost while screens listen: graphql-ws is about to connect again.
           setState('reconnecting');
+        } else {
+          // Closed because no screen listens any more (lazy close), or a clean close.
+          setState('idle');
         }
       },
     },
@@ -98,7 +105,14 @@ export function subscribe<R, V>(
 ): () => void {
   client ??= build();
   const token = getToken();
-  return client.subscribe<R>(
+  active += 1;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    active -= 1;
+  };
+  const unsubscribe = client.subscribe<R>(
     { query: document.toString(), variables: variables as Record<string, unknown> },
     {
       next: (result) => {
@@ -111,10 +125,18 @@ export function subscribe<R, V>(
         }
       },
       error: (err) => {
+        end();
         if (Array.isArray(err)) sink.error?.(errorFromJson(err, null));
         else sink.error?.(new ApiError(NETWORK, String(isClose(err) ? err.reason : err)));
       },
-      complete: () => sink.complete?.(),
+      complete: () => {
+        end();
+        sink.complete?.();
+      },
     },
   );
+  return () => {
+    end();
+    unsubscribe();
+  };
 }

@@ -48,7 +48,7 @@ export function SignIn({ search }: { search: URLSearchParams }) {
         </InfoNotice>
       )}
       <ProblemNotice problem={problem} />
-      <form class="card form" onSubmit={submit} noValidate={false}>
+      <form class="card form" onSubmit={submit} noValidate>
         <div class="field">
           <label for="signin-email">E-Mail-Adresse</label>
           <input id="signin-email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
@@ -101,7 +101,7 @@ export function Register() {
         Laden Sie Bilder hoch und lassen Sie Google Gemini daraus deutsche Prompts für Videogeneratoren wie Veo, Kling, Runway oder Sora schreiben.
       </p>
       <ProblemNotice problem={problem} />
-      <form class="card form" onSubmit={submit}>
+      <form class="card form" onSubmit={submit} noValidate>
         <div class="field">
           <label for="register-email">E-Mail-Adresse</label>
           <input id="register-email" type="email" autocomplete="email" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />

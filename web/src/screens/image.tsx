@@ -158,21 +158,20 @@ function GenerateForm({ imageId, me }: { imageId: string; me: Me | null }) {
   // request, and so is the next one after a success.
   const key = useRef({ value: newKey(), inputs: '' });
 
-  useEffect(() => {
-    if (pickers.data && camera === '') setCamera(pickers.data.cameraStyles[0]?.value ?? '');
-    if (pickers.data && effect === '') setEffect(pickers.data.filmEffects[0]?.value ?? '');
-  }, [pickers.data]);
+  // Until the person picks, the first option of each list (as the API orders them).
+  const cameraValue: CameraStyle | '' = camera || pickers.data?.cameraStyles[0]?.value || '';
+  const effectValue: FilmEffect | '' = effect || pickers.data?.filmEffects[0]?.value || '';
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    if (busy || camera === '' || effect === '') return;
-    const inputs = JSON.stringify([camera, effect, notes]);
+    if (busy || cameraValue === '' || effectValue === '') return;
+    const inputs = JSON.stringify([cameraValue, effectValue, notes]);
     if (key.current.inputs !== inputs) key.current = { value: newKey(), inputs };
     setBusy(true);
     setProblem(null);
     try {
       const result = await request(GenerateVideoPromptDocument, {
-        input: { imageId, cameraStyle: camera, filmEffect: effect, notes: notes.trim() === '' ? null : notes, idempotencyKey: key.current.value },
+        input: { imageId, cameraStyle: cameraValue, filmEffect: effectValue, notes: notes.trim() === '' ? null : notes, idempotencyKey: key.current.value },
       });
       key.current = { value: newKey(), inputs: '' };
       changed(`image:${imageId}`, 'prompts');
@@ -197,7 +196,7 @@ function GenerateForm({ imageId, me }: { imageId: string; me: Me | null }) {
       {pickers.error && <ProblemNotice problem={describeError(pickers.error)} />}
       <div class="field">
         <label for="camera-style">Kamerastil</label>
-        <select id="camera-style" value={camera} disabled={!pickers.data} onChange={(e) => setCamera(e.currentTarget.value as CameraStyle)}>
+        <select id="camera-style" value={cameraValue} disabled={!pickers.data} onChange={(e) => setCamera(e.currentTarget.value as CameraStyle)}>
           {!pickers.data && <option value="">Wird geladen …</option>}
           {pickers.data?.cameraStyles.map((o) => (
             <option key={o.value} value={o.value}>
@@ -208,7 +207,7 @@ function GenerateForm({ imageId, me }: { imageId: string; me: Me | null }) {
       </div>
       <div class="field">
         <label for="film-effect">Filmeffekt</label>
-        <select id="film-effect" value={effect} disabled={!pickers.data} onChange={(e) => setEffect(e.currentTarget.value as FilmEffect)}>
+        <select id="film-effect" value={effectValue} disabled={!pickers.data} onChange={(e) => setEffect(e.currentTarget.value as FilmEffect)}>
           {!pickers.data && <option value="">Wird geladen …</option>}
           {pickers.data?.filmEffects.map((o) => (
             <option key={o.value} value={o.value}>

@@ -110,8 +110,9 @@ function PromptBody({ record }: { record: PromptDetailFieldsFragment }) {
       {(record.prompt || record.status === 'PROCESSING') && (
         <div class="card prompt-text-card">
           <h2 class="small-heading">Prompt</h2>
+          {!record.prompt && <p class="waiting">Gemini sieht sich das Bild an und beginnt gleich zu schreiben …</p>}
           <p class={`prompt-text${record.status === 'PROCESSING' ? ' is-writing' : ''}`} data-testid="prompt-text">
-            {record.prompt || (record.status === 'PROCESSING' ? 'Gemini schreibt …' : '')}
+            {record.prompt ?? ''}
           </p>
         </div>
       )}
