@@ -364,8 +364,12 @@ pub struct UploadArgs {
     #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_positive_duration)]
     pub image_url_ttl: Duration,
 
+    /// How long an export link (`exportUrl`) stays valid (e.g. `10m`).
+    #[arg(long, env = "VIDEOPROMPT_EXPORT_URL_TTL", default_value = "10m", value_parser = parse_positive_duration)]
+    pub export_url_ttl: Duration,
+
     /// Public base URL of the server (e.g. `https://videoprompt.example`): makes `Image.url`
-    /// absolute. Without it the URLs are relative (`/images/…`).
+    /// and export links absolute. Without it they are relative (`/images/…`, `/exports/…`).
     #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL", value_parser = parse_http_url)]
     pub public_base_url: Option<String>,
 }

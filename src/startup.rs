@@ -40,9 +40,9 @@ use crate::{
         runner::{self, Handler, RunnerConfig},
     },
     services::{
-        Accounts, Collections, GeminiKeys, Images, Remover, VideoPrompts,
-        generation::GeminiHandler, images::UploadLimits, master_key_check, orphaned_bytes,
-        url_signing_key,
+        Accounts, Collections, Exports, GeminiKeys, Images, Remover, VideoPrompts,
+        exports::ExportLinks, generation::GeminiHandler, images::UploadLimits, master_key_check,
+        orphaned_bytes, url_signing_key,
     },
     state::AppState,
 };
@@ -146,6 +146,11 @@ impl Application {
             args.uploads.image_url_ttl,
             args.uploads.public_base_url.as_deref(),
         );
+        let export_links = ExportLinks::new(
+            signing_key,
+            args.uploads.export_url_ttl,
+            args.uploads.public_base_url.as_deref(),
+        );
 
         // One id per process, on its notifications and its leases.
         let instance = uuid::Uuid::now_v7();
@@ -206,6 +211,7 @@ impl Application {
                 jobs.clone(),
                 events.clone(),
             ),
+            exports: Exports::new(db.clone(), export_links),
             gemini_keys,
             store: images,
             signer,

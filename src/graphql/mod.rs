@@ -8,6 +8,7 @@ mod document_cache;
 mod document_size;
 mod error_codes;
 mod executor;
+pub mod exports;
 pub mod ids;
 pub mod images;
 pub mod loaders;

@@ -1,8 +1,10 @@
-//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}`, GraphiQL, probes), and the
-//! layers every request passes (request id, tracing, compression, CORS for the allowed origins).
+//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}` and `/exports/…`, GraphiQL,
+//! probes), and the layers every request passes (request id, tracing, compression, CORS for the
+//! allowed origins).
 
 pub mod caller;
 pub mod client_addr;
+pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
@@ -49,6 +51,7 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint, cors_origins: &[String
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/images/{id}", get(image_bytes::get))
+        .route("/exports/{kind}/{file}", get(exports::get))
         .with_state(state);
     let router = Router::new()
         .merge(graphql)

@@ -11,6 +11,7 @@ mod connections;
 mod cors_and_compression;
 mod database_settings;
 mod document_limits;
+mod exports;
 mod gemini_key;
 mod generation;
 mod generation_durability;
