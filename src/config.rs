@@ -313,6 +313,19 @@ pub struct GraphqlArgs {
     /// `--introspection false`.
     #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub field_suggestions: bool,
+
+    /// Run only the documents of this manifest (trusted documents): a JSON object of document
+    /// id → text, as graphql-codegen's client preset (`persisted-documents.json`) and Relay
+    /// write it, or Apollo's persisted-query manifest. Clients name a document by its id
+    /// (`documentId`, or `extensions.persistedQuery.sha256Hash`) or send its exact text; any
+    /// other is refused (PERSISTED_QUERY_NOT_IN_LIST). Without it, any document runs.
+    #[arg(long, env = "VIDEOPROMPT_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+
+    /// With `--trusted-documents`: let documents outside the manifest run too (GraphiQL's, a
+    /// developer's), while the app's still go by id.
+    #[arg(long, env = "VIDEOPROMPT_ALLOW_FREE_DOCUMENTS", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_free_documents: bool,
 }
 
 /// Uploaded images: their limits, where their bytes live and how their URLs are signed.

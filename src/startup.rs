@@ -22,7 +22,10 @@ use crate::{
     db::{self, StatementCounter},
     events::{self, EventHub},
     gemini::{GeminiClient, GeminiConfig},
-    graphql::{self, Limits},
+    graphql::{
+        self, Limits,
+        persisted::{Manifest, PersistedDocuments},
+    },
     http::{
         self, GraphqlEndpoint,
         client_addr::TrustedProxies,
@@ -114,6 +117,7 @@ impl Application {
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
         let db_connections = db::max_connections(args.database.db_max_connections, &url);
         let server = server_config(&args, db_connections);
+        let persisted = persisted_documents(&args).await?;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
         let master_key = MasterKey::load(
@@ -221,6 +225,7 @@ impl Application {
                 .data(state.clone())
                 .finish(),
             limits.max_selections,
+            persisted,
         );
         let endpoint = GraphqlEndpoint {
             state: state.clone(),
@@ -391,6 +396,28 @@ fn server_config(args: &ServeArgs, db_connections: u32) -> ServerConfig {
 }
 
 /// The sign-in limits from the command line.
+/// How documents are taken: any, or only the trusted ones of `--trusted-documents`.
+async fn persisted_documents(args: &ServeArgs) -> anyhow::Result<PersistedDocuments> {
+    let Some(path) = &args.graphql.trusted_documents else {
+        return Ok(PersistedDocuments::default());
+    };
+    let json = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("could not read --trusted-documents {}", path.display()))?;
+    let manifest = Manifest::parse(&json)
+        .map_err(|err| anyhow::anyhow!("--trusted-documents {}: {err}", path.display()))?;
+    tracing::info!(
+        documents = manifest.len(),
+        free_documents = args.graphql.allow_free_documents,
+        "running only the trusted documents of {}",
+        path.display()
+    );
+    Ok(PersistedDocuments::new(
+        Some(manifest),
+        args.graphql.allow_free_documents,
+    ))
+}
+
 fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
     let failures = |limit| Rate {
         limit,

@@ -14,6 +14,7 @@ pub mod loaders;
 pub mod nodes;
 mod nul_text;
 pub mod options;
+pub mod persisted;
 mod plain_fields;
 mod request_checks;
 pub mod subscriptions;

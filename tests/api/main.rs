@@ -28,6 +28,7 @@ mod nul_text;
 mod orphaned_bytes;
 mod page_columns;
 mod page_plans;
+mod persisted_operations;
 mod pickers;
 mod process;
 mod prompt_listing;
