@@ -34,6 +34,7 @@ mod pickers;
 mod process;
 mod prompt_listing;
 mod prompt_requests;
+mod real_clients;
 mod request_ids;
 mod resolver_rules;
 mod runner_strands_nothing;
