@@ -342,7 +342,10 @@ async fn scenario_prompts(backend: &str, options: &Options) {
         )
         .await;
         let image_id: uuid::Uuid = uploaded["id"].as_str().unwrap().parse().unwrap();
-        add_prompts(&db, user_id, image_id, count).await;
+        common::add_prompts(&db, user_id, image_id, count, |i| {
+            format!("Eine ruhige Kamerafahrt über das Bild, Nummer {i}.")
+        })
+        .await;
         images.push((count, image_id));
     }
     db.close().await.unwrap();
@@ -370,55 +373,5 @@ async fn scenario_prompts(backend: &str, options: &Options) {
             ms(percentile(&samples, 99.0)),
             ms(samples.last().copied().unwrap_or_default()),
         );
-    }
-}
-
-/// `count` finished prompts on the image, written straight to the database in batches, one
-/// millisecond apart (as many as the bench wants, in seconds instead of an hour of
-/// generations).
-async fn add_prompts(
-    db: &sea_orm::DatabaseConnection,
-    user_id: uuid::Uuid,
-    image_id: uuid::Uuid,
-    count: usize,
-) {
-    use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
-    use sea_orm::{EntityTrait, Set};
-    let start = chrono::Utc::now() - chrono::Duration::days(30);
-    let rows: Vec<video_prompt::ActiveModel> = (0..count)
-        .map(|i| {
-            let at = start + chrono::Duration::milliseconds(i as i64);
-            video_prompt::ActiveModel {
-                id: Set(uuid::Uuid::now_v7()),
-                image_id: Set(image_id),
-                user_id: Set(user_id),
-                camera_style: Set("PAN".into()),
-                film_effect: Set("NOIR".into()),
-                notes: Set(None),
-                status: Set(VideoPromptStatus::Completed),
-                prompt: Set(Some(format!("Eine ruhige Kamerafahrt über das Bild, Nummer {i}."))),
-                details: Set(Some(json!({ "scene": "Szene", "camera": "Kamera", "lighting": "Licht", "mood": "Stimmung", "effects": "Effekte" }))),
-                error_code: Set(None),
-                error_message: Set(None),
-                model: Set(Some("gemini-2.5-flash".into())),
-                prompt_tokens: Set(Some(1_000)),
-                output_tokens: Set(Some(200)),
-                attempts: Set(1),
-                idempotency_key: Set(None),
-                lease_owner: Set(None),
-                lease_expires_at: Set(None),
-                next_attempt_at: Set(at),
-                created_at: Set(at),
-                started_at: Set(Some(at)),
-                completed_at: Set(Some(at)),
-                updated_at: Set(at),
-            }
-        })
-        .collect();
-    for chunk in rows.chunks(1_000) {
-        video_prompt::Entity::insert_many(chunk.to_vec())
-            .exec(db)
-            .await
-            .unwrap();
     }
 }

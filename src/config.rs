@@ -325,6 +325,19 @@ pub struct GraphqlArgs {
     /// `--introspection false`.
     #[arg(long, env = "VIDEOPROMPT_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
     pub field_suggestions: bool,
+
+    /// Run only the documents of this manifest (trusted documents): a JSON object of document
+    /// id → text, as graphql-codegen's client preset (`persisted-documents.json`) and Relay
+    /// write it, or Apollo's persisted-query manifest. Clients name a document by its id
+    /// (`documentId`, or `extensions.persistedQuery.sha256Hash`) or send its exact text; any
+    /// other is refused (PERSISTED_QUERY_NOT_IN_LIST). Without it, any document runs.
+    #[arg(long, env = "VIDEOPROMPT_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+
+    /// With `--trusted-documents`: let documents outside the manifest run too (GraphiQL's, a
+    /// developer's), while the app's still go by id.
+    #[arg(long, env = "VIDEOPROMPT_ALLOW_FREE_DOCUMENTS", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub allow_free_documents: bool,
 }
 
 /// Uploaded images: their limits, where their bytes live and how their URLs are signed.
@@ -363,8 +376,12 @@ pub struct UploadArgs {
     #[arg(long, env = "VIDEOPROMPT_IMAGE_URL_TTL", default_value = "1h", value_parser = parse_positive_duration)]
     pub image_url_ttl: Duration,
 
+    /// How long an export link (`exportUrl`) stays valid (e.g. `10m`).
+    #[arg(long, env = "VIDEOPROMPT_EXPORT_URL_TTL", default_value = "10m", value_parser = parse_positive_duration)]
+    pub export_url_ttl: Duration,
+
     /// Public base URL of the server (e.g. `https://videoprompt.example`): makes `Image.url`
-    /// absolute. Without it the URLs are relative (`/images/…`).
+    /// and export links absolute. Without it they are relative (`/images/…`, `/exports/…`).
     #[arg(long, env = "VIDEOPROMPT_PUBLIC_BASE_URL", value_parser = parse_http_url)]
     pub public_base_url: Option<String>,
 }

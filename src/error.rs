@@ -24,6 +24,10 @@ pub mod code {
     pub const INTERNAL: &str = "INTERNAL";
     /// The connection cap is reached (HTTP 503 with `Retry-After`).
     pub const SERVICE_UNAVAILABLE: &str = "SERVICE_UNAVAILABLE";
+    /// A persisted document's id the server does not know (APQ: send the text with it).
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// A document outside the trusted documents, which are all this server runs.
+    pub const PERSISTED_QUERY_NOT_IN_LIST: &str = "PERSISTED_QUERY_NOT_IN_LIST";
 }
 
 /// What a `NOT_FOUND` is about. Each kind has one message, wherever it is raised (another

@@ -22,7 +22,10 @@ use crate::{
     db::{self, StatementCounter},
     events::{self, EventHub},
     gemini::{GeminiClient, GeminiConfig},
-    graphql::{self, Limits},
+    graphql::{
+        self, Limits,
+        persisted::{Manifest, PersistedDocuments},
+    },
     http::{
         self, GraphqlEndpoint,
         client_addr::TrustedProxies,
@@ -37,9 +40,9 @@ use crate::{
         runner::{self, Handler, RunnerConfig},
     },
     services::{
-        Accounts, Collections, GeminiKeys, Images, Remover, VideoPrompts,
-        generation::GeminiHandler, images::UploadLimits, master_key_check, orphaned_bytes,
-        url_signing_key,
+        Accounts, Collections, Exports, GeminiKeys, Images, Remover, VideoPrompts,
+        exports::ExportLinks, generation::GeminiHandler, images::UploadLimits, master_key_check,
+        orphaned_bytes, url_signing_key,
     },
     state::AppState,
 };
@@ -114,6 +117,7 @@ impl Application {
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
         let db_connections = db::max_connections(args.database.db_max_connections, &url);
         let server = server_config(&args, db_connections);
+        let persisted = persisted_documents(&args).await?;
         std::fs::create_dir_all(data_dir)
             .with_context(|| format!("could not create the data dir {}", data_dir.display()))?;
         let master_key = MasterKey::load(
@@ -140,6 +144,11 @@ impl Application {
         let signer = UrlSigner::new(
             signing_key,
             args.uploads.image_url_ttl,
+            args.uploads.public_base_url.as_deref(),
+        );
+        let export_links = ExportLinks::new(
+            signing_key,
+            args.uploads.export_url_ttl,
             args.uploads.public_base_url.as_deref(),
         );
 
@@ -202,6 +211,7 @@ impl Application {
                 jobs.clone(),
                 events.clone(),
             ),
+            exports: Exports::new(db.clone(), export_links),
             gemini_keys,
             store: images,
             signer,
@@ -221,6 +231,7 @@ impl Application {
                 .data(state.clone())
                 .finish(),
             limits.max_selections,
+            persisted,
         );
         let endpoint = GraphqlEndpoint {
             state: state.clone(),
@@ -405,6 +416,28 @@ fn server_config(args: &ServeArgs, db_connections: u32) -> ServerConfig {
 }
 
 /// The sign-in limits from the command line.
+/// How documents are taken: any, or only the trusted ones of `--trusted-documents`.
+async fn persisted_documents(args: &ServeArgs) -> anyhow::Result<PersistedDocuments> {
+    let Some(path) = &args.graphql.trusted_documents else {
+        return Ok(PersistedDocuments::default());
+    };
+    let json = tokio::fs::read(path)
+        .await
+        .with_context(|| format!("could not read --trusted-documents {}", path.display()))?;
+    let manifest = Manifest::parse(&json)
+        .map_err(|err| anyhow::anyhow!("--trusted-documents {}: {err}", path.display()))?;
+    tracing::info!(
+        documents = manifest.len(),
+        free_documents = args.graphql.allow_free_documents,
+        "running only the trusted documents of {}",
+        path.display()
+    );
+    Ok(PersistedDocuments::new(
+        Some(manifest),
+        args.graphql.allow_free_documents,
+    ))
+}
+
 fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
     let failures = |limit| Rate {
         limit,

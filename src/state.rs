@@ -8,7 +8,7 @@ use crate::{
     auth::SessionEnds,
     events::EventHub,
     image_files::{ImageStore, UrlSigner},
-    services::{Accounts, Collections, GeminiKeys, Images, VideoPrompts},
+    services::{Accounts, Collections, Exports, GeminiKeys, Images, VideoPrompts},
 };
 
 /// Shared handles. Request-scoped identity never goes here (it travels in the request's data).
@@ -21,6 +21,8 @@ pub struct AppState {
     pub collections: Collections,
     pub images: Images,
     pub video_prompts: VideoPrompts,
+    /// Export links and the exports they open.
+    pub exports: Exports,
     /// Where image bytes live (the signed image route streams them).
     pub store: ImageStore,
     /// Signs and checks image URLs.

@@ -1,6 +1,7 @@
 //! What the benchmarks share beyond [`testkit`] (which starts and drives the processes, see
 //! `testkit/src/lib.rs`): the benchmarked release binary as a command, the Gemini stand-in as
-//! a child process, a process's memory from `/proc`, and latency percentiles.
+//! a child process, a process's memory from `/proc`, latency percentiles, and finished prompts
+//! written straight to the database.
 //!
 //! Included by each benchmark with `mod common;`; each uses only part of it.
 #![allow(dead_code)]
@@ -74,4 +75,55 @@ pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 pub fn ms(duration: Duration) -> String {
     format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+/// `count` finished prompts on the image, written straight to the database in batches, one
+/// millisecond apart (as many as the bench wants, in seconds instead of an hour of
+/// generations); `text` writes the `i`th prompt.
+pub async fn add_prompts(
+    db: &sea_orm::DatabaseConnection,
+    user_id: uuid::Uuid,
+    image_id: uuid::Uuid,
+    count: usize,
+    text: impl Fn(usize) -> String,
+) {
+    use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
+    use sea_orm::{EntityTrait, Set};
+    let start = chrono::Utc::now() - chrono::Duration::days(30);
+    let rows: Vec<video_prompt::ActiveModel> = (0..count)
+        .map(|i| {
+            let at = start + chrono::Duration::milliseconds(i as i64);
+            video_prompt::ActiveModel {
+                id: Set(uuid::Uuid::now_v7()),
+                image_id: Set(image_id),
+                user_id: Set(user_id),
+                camera_style: Set("PAN".into()),
+                film_effect: Set("NOIR".into()),
+                notes: Set(None),
+                status: Set(VideoPromptStatus::Completed),
+                prompt: Set(Some(text(i))),
+                details: Set(Some(serde_json::json!({ "scene": "Szene", "camera": "Kamera", "lighting": "Licht", "mood": "Stimmung", "effects": "Effekte" }))),
+                error_code: Set(None),
+                error_message: Set(None),
+                model: Set(Some("gemini-2.5-flash".into())),
+                prompt_tokens: Set(Some(1_000)),
+                output_tokens: Set(Some(200)),
+                attempts: Set(1),
+                idempotency_key: Set(None),
+                lease_owner: Set(None),
+                lease_expires_at: Set(None),
+                next_attempt_at: Set(at),
+                created_at: Set(at),
+                started_at: Set(Some(at)),
+                completed_at: Set(Some(at)),
+                updated_at: Set(at),
+            }
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        video_prompt::Entity::insert_many(chunk.to_vec())
+            .exec(db)
+            .await
+            .unwrap();
+    }
 }

@@ -1,8 +1,11 @@
-//! Secrets at rest: the master key and the AES-256-GCM sealing of users' Gemini API keys.
+//! Secrets: the master key, the AES-256-GCM sealing of users' Gemini API keys, and the
+//! signatures of links that need no token.
 
+pub mod link_signing;
 pub mod master_key;
 pub mod sealed;
 
+pub use link_signing::LinkKey;
 pub use master_key::MasterKey;
 pub use sealed::{SealError, Sealer};
 

@@ -8,12 +8,14 @@ use entity::collection;
 use super::{
     connection::{self, PageConnection, complexity},
     context::ContextExt,
+    exports::{ExportFormat, export_url},
     ids::{parse_id, to_id},
     images::{Image, image_columns},
     loaders::{ImagePageKey, ImagePageLoader},
     plain_fields::Plain,
 };
 use crate::services::{
+    exports::ExportScope,
     ownership,
     pagination::{Cursor, PageRequest},
 };
@@ -35,6 +37,12 @@ impl Collection {
 
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+
+    /// A link that downloads the video prompts of this collection's images as `format`, newest
+    /// first; like `User.exportUrl`, short-lived and usable without a token.
+    async fn export_url(&self, ctx: &Context<'_>, format: ExportFormat) -> String {
+        export_url(ctx, ExportScope::Collection(self.0.id), format)
     }
 
     /// The collection's images, newest first. `first`: 0 to 100 (default 20).

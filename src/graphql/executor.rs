@@ -1,5 +1,6 @@
-//! The one way operations run: the request checks first, then the schema, then the error
-//! codes, for single operations, batches and streams (every transport goes through here).
+//! The one way operations run: the document named by id found first (persisted operations),
+//! then the request checks, then the schema, then the error codes, for single operations,
+//! batches and streams (every transport goes through here).
 //!
 //! Both used to be async-graphql extensions. Any extension at all makes async-graphql resolve
 //! every field through its extension chain (a `ResolveInfo`, a registry lookup and boxed
@@ -8,10 +9,13 @@
 
 use std::sync::Arc;
 
-use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response};
+use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response, ServerError};
 use futures_util::{StreamExt, stream::BoxStream};
 
-use super::{AppSchema, document_cache::DocumentCache, error_codes, request_checks};
+use super::{
+    AppSchema, document_cache::DocumentCache, error_codes, persisted::PersistedDocuments,
+    request_checks,
+};
 
 #[derive(Clone)]
 pub struct Executor {
@@ -19,24 +23,38 @@ pub struct Executor {
     /// Most selections a document may hold with its fragments expanded.
     max_selections: usize,
     documents: Arc<DocumentCache>,
+    persisted: Arc<PersistedDocuments>,
 }
 
 impl Executor {
-    pub fn new(schema: AppSchema, max_selections: usize) -> Self {
+    pub fn new(schema: AppSchema, max_selections: usize, persisted: PersistedDocuments) -> Self {
         Self {
             schema,
             max_selections,
             documents: Arc::default(),
+            persisted: Arc::new(persisted),
         }
+    }
+
+    /// Puts the text of a document named by id (persisted operations) in the request, or
+    /// refuses it. Execution does this itself; a transport that must look at the operation
+    /// before (GET allows only queries) calls it first.
+    pub fn resolve_document(&self, request: &mut Request) -> Result<(), ServerError> {
+        self.persisted.resolve(request)
+    }
+
+    /// The document found and checked, left parsed in the request.
+    fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
+        self.persisted.resolve(request)?;
+        request_checks::check(request, self.max_selections, &self.documents)
     }
 
     /// Runs one query or mutation.
     pub async fn execute(&self, mut request: Request) -> Response {
-        let mut response =
-            match request_checks::check(&mut request, self.max_selections, &self.documents) {
-                Ok(()) => self.schema.execute(request).await,
-                Err(error) => Response::from_errors(vec![error]),
-            };
+        let mut response = match self.prepare(&mut request) {
+            Ok(()) => self.schema.execute(request).await,
+            Err(error) => Response::from_errors(vec![error]),
+        };
         error_codes::fill(&mut response);
         response
     }
@@ -57,16 +75,15 @@ impl Executor {
         mut request: Request,
         connection_data: Arc<Data>,
     ) -> BoxStream<'static, Response> {
-        let responses =
-            match request_checks::check(&mut request, self.max_selections, &self.documents) {
-                Ok(()) => self
-                    .schema
-                    .execute_stream_with_session_data(request, connection_data),
-                Err(error) => {
-                    futures_util::stream::once(async move { Response::from_errors(vec![error]) })
-                        .boxed()
-                }
-            };
+        let responses = match self.prepare(&mut request) {
+            Ok(()) => self
+                .schema
+                .execute_stream_with_session_data(request, connection_data),
+            Err(error) => {
+                futures_util::stream::once(async move { Response::from_errors(vec![error]) })
+                    .boxed()
+            }
+        };
         responses
             .map(|mut response| {
                 error_codes::fill(&mut response);

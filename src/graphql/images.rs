@@ -11,6 +11,7 @@ use super::{
     collections::Collection,
     connection::{self, PageConnection},
     context::ContextExt,
+    exports::{ExportFormat, export_url},
     ids::{parse_id, to_id},
     loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
     plain_fields::{Plain, PlainFields},
@@ -20,6 +21,7 @@ use crate::{
     error::{AppError, Missing},
     services::{
         columns::{ColumnSet, Loaded},
+        exports::ExportScope,
         images::NewUpload,
         ownership,
         pagination::{Page, PageRequest},
@@ -136,6 +138,12 @@ impl Image {
 
     async fn created_at(&self) -> Result<DateTime<Utc>> {
         Ok(*self.row.created_at()?)
+    }
+
+    /// A link that downloads this image's video prompts as `format`, newest first; like
+    /// `User.exportUrl`, short-lived and usable without a token.
+    async fn export_url(&self, ctx: &Context<'_>, format: ExportFormat) -> Result<String> {
+        Ok(export_url(ctx, ExportScope::Image(*self.row.id()?), format))
     }
 
     /// The prompts asked for this image, newest first. `first`: 0 to 100 (default 20).

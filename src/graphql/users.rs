@@ -9,6 +9,7 @@ use super::{
     collections::Collection,
     connection::{self, PageConnection, complexity},
     context::ContextExt,
+    exports::{ExportFormat, export_url},
     ids::to_id,
     loaders::ProfileLoader,
     plain_fields::Plain,
@@ -17,6 +18,7 @@ use super::{
 use crate::services::{
     accounts::Credentials,
     collections,
+    exports::ExportScope,
     gemini_keys::KeyStatus,
     pagination::{Cursor, PageRequest},
     video_prompts,
@@ -50,6 +52,13 @@ impl User {
     /// characters, where four would reveal too much).
     async fn gemini_api_key_hint(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(key_status(ctx, &self.0).await?.hint)
+    }
+
+    /// A link that downloads all your video prompts as `format`, newest first, with their
+    /// details, choices, model and dates. It needs no token (a browser can open it) and works
+    /// for a short while (`--export-url-ttl`, 10 minutes by default): ask for a new one each time.
+    async fn export_url(&self, ctx: &Context<'_>, format: ExportFormat) -> String {
+        export_url(ctx, ExportScope::User(self.0.id), format)
     }
 
     /// Your collections, newest first. `first`: 0 to 100 (default 20).

@@ -276,6 +276,8 @@ pub struct GetParams {
     operation_name: Option<String>,
     variables: Option<String>,
     extensions: Option<String>,
+    /// A persisted document's id, in place of `query`.
+    document_id: Option<String>,
 }
 
 impl GetParams {
@@ -290,15 +292,14 @@ impl GetParams {
                 .map_err(|err| format!("`extensions` is not a JSON object: {err}"))?,
             _ => Default::default(),
         };
-        let Some(query) = self.query else {
-            return Err("it has no `query` parameter with the operation's text".into());
-        };
-        let mut request = Request::new(query).variables(variables);
-        request.extensions = extensions;
-        if let Some(name) = self.operation_name.filter(|name| !name.is_empty()) {
-            request = request.operation_name(name);
-        }
-        Ok(request)
+        request_body::build_request(
+            self.query,
+            self.operation_name.filter(|name| !name.is_empty()),
+            variables,
+            extensions,
+            self.document_id.filter(|id| !id.is_empty()),
+        )
+        .map_err(|missing| format!("it {missing}"))
     }
 }
 
@@ -343,6 +344,13 @@ async fn get_query(
             );
         }
     };
+    // A persisted operation's text is needed to tell a query from a mutation.
+    if let Err(error) = endpoint.schema.resolve_document(&mut request) {
+        return respond(
+            response_type,
+            BatchResponse::Single(Response::from_errors(vec![error])),
+        );
+    }
     if is_mutation_or_subscription(&mut request) {
         let mut response = request_error(
             response_type,

@@ -1,10 +1,11 @@
-//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}`, the web app at `/`, GraphiQL
-//! at `/graphiql`, probes), and the layers every request passes (request id, tracing,
-//! compression, CORS for the allowed origins).
+//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}` and `/exports/…`, the web app
+//! at `/`, GraphiQL at `/graphiql`, probes), and the layers every request passes (request id,
+//! tracing, compression, CORS for the allowed origins).
 
 pub mod caller;
 pub mod client_addr;
 mod embedded;
+pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
@@ -58,6 +59,7 @@ pub fn router(
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/images/{id}", get(image_bytes::get))
+        .route("/exports/{kind}/{file}", get(exports::get))
         .with_state(state);
     let router = Router::new()
         .merge(graphql)

@@ -1,6 +1,8 @@
 //! What a well-formed GraphQL request is, by the GraphQL-over-HTTP spec: a JSON object whose
 //! `query` is a string, `operationName` a string, `variables` and `extensions` objects (each
-//! may be left out or null), or an array of such objects for a batch. A body that is not one
+//! may be left out or null), or an array of such objects for a batch. A persisted operation
+//! names its document instead of sending `query`: by `documentId` (a string) or by
+//! `extensions.persistedQuery` (Apollo's APQ), which `graphql::persisted` then looks up. A body that is not one
 //! is the client's fault whatever it asked to get back: the handlers answer it 400 with a
 //! message naming the member at fault, before any GraphQL runs. A well-formed request whose
 //! `query` is not valid GraphQL goes on to the executor, which reports that as it always has.
@@ -11,6 +13,8 @@
 
 use async_graphql::{BatchRequest, Extensions, Request, Variables};
 use serde::Deserialize;
+
+use crate::graphql::persisted::DocumentId;
 
 /// One request as it comes over the wire.
 #[derive(Deserialize)]
@@ -23,22 +27,53 @@ struct WireRequest {
     variables: Variables,
     #[serde(default)]
     extensions: Extensions,
+    /// A persisted document's id, in place of `query`.
+    document_id: Option<String>,
 }
 
 impl WireRequest {
     fn into_request(self, at: &str) -> Result<Request, String> {
-        let Some(query) = self.query else {
-            return Err(format!(
-                "{at}has no `query`: send the operation's text as a string in `query`."
-            ));
-        };
-        let mut request = Request::new(query).variables(self.variables);
-        request.extensions = self.extensions;
-        if let Some(name) = self.operation_name {
-            request = request.operation_name(name);
-        }
-        Ok(request)
+        build_request(
+            self.query,
+            self.operation_name,
+            self.variables,
+            self.extensions,
+            self.document_id,
+        )
+        .map_err(|missing| format!("{at}{missing}"))
     }
+}
+
+/// A request from its members (of a JSON body or of a GET's query string). Without `query`, it
+/// must name a persisted document; the error says so, for the caller to prefix with where.
+pub fn build_request(
+    query: Option<String>,
+    operation_name: Option<String>,
+    variables: Variables,
+    extensions: Extensions,
+    document_id: Option<String>,
+) -> Result<Request, &'static str> {
+    let persisted = document_id.is_some() || extensions.contains_key("persistedQuery");
+    let query = match query {
+        Some(query) => query,
+        // Filled in from the id by `graphql::persisted`.
+        None if persisted => String::new(),
+        None => {
+            return Err(
+                "has no `query`: send the operation's text as a string in `query` \
+                 (or a persisted document's `documentId`).",
+            );
+        }
+    };
+    let mut request = Request::new(query).variables(variables);
+    request.extensions = extensions;
+    if let Some(id) = document_id {
+        request.data.insert(DocumentId(id));
+    }
+    if let Some(name) = operation_name {
+        request = request.operation_name(name);
+    }
+    Ok(request)
 }
 
 /// Reads a JSON body (of a POST, or a multipart request's `operations`) into a request or a
@@ -96,6 +131,7 @@ fn describe(err: serde_path_to_error::Error<serde_json::Error>) -> String {
         Some("operationName") => "`operationName` must be a string or null",
         Some("variables") => "`variables` must be a JSON object or null",
         Some("extensions") => "`extensions` must be a JSON object or null",
+        Some("documentId") => "`documentId` must be a string or null",
         _ => "A batch must be an array of GraphQL requests (JSON objects)",
     };
     format!("{must_be} ({inner}).")
@@ -132,6 +168,22 @@ mod tests {
         assert!(matches!(parse(b"[]").unwrap(), BatchRequest::Batch(empty) if empty.is_empty()));
         // Not valid GraphQL, but a well-formed request: the executor answers it.
         assert!(parse(br#"{"query":""}"#).is_ok());
+    }
+
+    #[test]
+    fn persisted_operations_need_no_query() {
+        let BatchRequest::Single(request) =
+            parse(br#"{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"ab"}}}"#).unwrap()
+        else {
+            panic!("a single request")
+        };
+        assert!(request.query.is_empty());
+        let BatchRequest::Single(request) = parse(br#"{"documentId":"sha256:ab"}"#).unwrap() else {
+            panic!("a single request")
+        };
+        assert!(request.query.is_empty());
+        assert!(refusal(r#"{"query":"{ a }","documentId":5}"#).starts_with("`documentId` must be"));
+        assert!(refusal(r#"{"extensions":{}}"#).starts_with("The request has no `query`"));
     }
 
     #[test]

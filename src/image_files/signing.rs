@@ -1,19 +1,19 @@
 //! Signed, expiring image URLs: `/images/{id}?exp={unix seconds}&sig={HMAC}`.
 //!
-//! The signature (HMAC-SHA256 over the image id and the expiry, with a key every instance
-//! shares) is the whole authorisation: an `<img>` tag cannot send a bearer token. So a URL works
+//! The signature (`crypto::link_signing`: HMAC-SHA256 over the image id and the expiry, with a
+//! key every instance shares) is the whole authorisation: an `<img>` tag cannot send a bearer token. So a URL works
 //! for whoever holds it until it expires, which is why it is short-lived. Expiry times are
 //! rounded up to a whole step, so the same image keeps the same URL for a while and the browser
 //! can reuse its cached copy instead of fetching the image again on every query.
 
 use std::time::Duration;
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use uuid::Uuid;
 
-type HmacSha256 = Hmac<Sha256>;
+use crate::crypto::LinkKey;
+
+/// What image signatures sign for (see `crypto::link_signing`).
+const PURPOSE: &[u8] = b"videoprompt image url v1\n";
 
 /// The path prefix of the image route.
 pub const ROUTE_PREFIX: &str = "/images/";
@@ -21,7 +21,7 @@ pub const ROUTE_PREFIX: &str = "/images/";
 /// Signs and checks image URLs.
 #[derive(Clone)]
 pub struct UrlSigner {
-    key: [u8; 32],
+    key: LinkKey,
     ttl: Duration,
     /// `https://example.com` (no trailing slash), or empty for relative URLs.
     base_url: String,
@@ -46,7 +46,7 @@ pub enum UrlRefused {
 impl UrlSigner {
     pub fn new(key: [u8; 32], ttl: Duration, base_url: Option<&str>) -> Self {
         Self {
-            key,
+            key: LinkKey::new(key),
             ttl,
             base_url: base_url
                 .unwrap_or_default()
@@ -63,7 +63,7 @@ impl UrlSigner {
         // A step of a tenth of the lifetime (at most 5 minutes): the URL stays stable that long.
         let step = (ttl / 10).clamp(1, 300);
         let expires = (now.saturating_add(ttl) + step - 1) / step * step;
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(image_id, expires).finalize().into_bytes());
+        let signature = self.key.sign(PURPOSE, image_id.as_bytes(), expires);
         format!(
             "{}{ROUTE_PREFIX}{image_id}?exp={expires}&sig={signature}",
             self.base_url
@@ -78,26 +78,16 @@ impl UrlSigner {
         signature: &str,
         now: i64,
     ) -> Result<u64, UrlRefused> {
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| UrlRefused::BadSignature)?;
-        // verify_slice compares in constant time.
-        self.mac(image_id, expires)
-            .verify_slice(&signature)
-            .map_err(|_| UrlRefused::BadSignature)?;
+        if !self
+            .key
+            .verify(PURPOSE, image_id.as_bytes(), expires, signature)
+        {
+            return Err(UrlRefused::BadSignature);
+        }
         if expires <= now {
             return Err(UrlRefused::Expired);
         }
         Ok(u64::try_from(expires - now).unwrap_or(0))
-    }
-
-    fn mac(&self, image_id: Uuid, expires: i64) -> HmacSha256 {
-        let mut mac =
-            HmacSha256::new_from_slice(&self.key).expect("BUG: HMAC takes keys of any length");
-        mac.update(b"videoprompt image url v1\n");
-        mac.update(image_id.as_bytes());
-        mac.update(&expires.to_be_bytes());
-        mac
     }
 }
 

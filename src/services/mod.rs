@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod collections;
 pub mod columns;
+pub mod exports;
 pub mod gemini_keys;
 pub mod generation;
 pub mod images;
@@ -21,8 +22,8 @@ pub mod video_prompts;
 use sea_orm::{DbErr, SqlErr};
 
 pub use self::{
-    accounts::Accounts, collections::Collections, gemini_keys::GeminiKeys, images::Images,
-    removal::Remover, video_prompts::VideoPrompts,
+    accounts::Accounts, collections::Collections, exports::Exports, gemini_keys::GeminiKeys,
+    images::Images, removal::Remover, video_prompts::VideoPrompts,
 };
 use crate::error::AppError;
 

@@ -8,16 +8,9 @@ use std::{collections::BTreeSet, fs, path::Path};
 const LAYERS: &[&[&str]] = &[
     // Foundations: no module of the server below them.
     &[
-        "config",
-        "domain",
-        "crypto",
-        "db",
-        "backoff",
-        "events",
-        "image_files",
-        "memory",
+        "config", "domain", "crypto", "db", "backoff", "events", "memory",
     ],
-    &["auth", "telemetry"],
+    &["auth", "telemetry", "image_files"],
     &["error", "gemini", "jobs"],
     &["services", "cluster"],
     &["state"],

@@ -3,8 +3,6 @@
 //! `tests/browser`; without Node, its packages or Chromium the tests announce a skip, unless
 //! VIDEOPROMPT_REQUIRE_ALL_SUITES=1 makes that a failure.
 
-use std::path::{Path, PathBuf};
-
 use serde_json::{Value, json};
 
 use testkit::{
@@ -12,52 +10,7 @@ use testkit::{
     scenario::{generate, user_with_image},
 };
 
-use crate::helpers::{Backend, app_with_stand_in};
-
-/// The script to run, or why it cannot run.
-fn node_script(script: &str, packages: &[&str], needs_chromium: bool) -> Result<PathBuf, String> {
-    if needs_chromium {
-        let chromium =
-            std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
-        if !Path::new(&chromium).exists() {
-            return Err(format!("{chromium} not found (apt-get install chromium)"));
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for package in packages {
-        if !root
-            .join("tests/browser/node_modules")
-            .join(package)
-            .exists()
-        {
-            return Err(format!(
-                "{package} is not installed (npm ci --prefix tests/browser)"
-            ));
-        }
-    }
-    if std::process::Command::new("node")
-        .arg("--version")
-        .output()
-        .is_err()
-    {
-        return Err("node is not installed".into());
-    }
-    Ok(root.join("tests/browser").join(script))
-}
-
-async fn run_node(script: &Path, args: &[String]) -> (bool, String, String) {
-    let output = tokio::process::Command::new("node")
-        .arg(script)
-        .args(args)
-        .output()
-        .await
-        .expect("node could not be started");
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
+use crate::helpers::{Backend, app_with_stand_in, node_script, run_node};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_npm_graphql_ws_client_follows_a_generation() {

@@ -48,7 +48,7 @@ use super::{GraphqlEndpoint, caller};
 use crate::{
     auth::{Caller, Origin, session_ends::SessionWatch, token::bearer_token},
     error::code,
-    graphql::loaders,
+    graphql::{loaders, persisted::DocumentId},
     state::AppState,
 };
 
@@ -322,6 +322,9 @@ impl Connection {
                 } else {
                     // Each operation message is a request of its own: its own one sign-in.
                     payload.data.insert(Origin::new(self.client));
+                    if let Some(id) = document_id(bytes) {
+                        payload.data.insert(id);
+                    }
                     let responses = self.endpoint.schema.execute_stream(payload, data);
                     self.operations.start(id, responses);
                     return Next::Continue;
@@ -470,6 +473,30 @@ fn complete_message(id: &str) -> String {
         payload: None,
     }
     .text()
+}
+
+/// A `subscribe` payload's `documentId` (a persisted document named by id), which
+/// async-graphql's message type does not read. Only messages that mention it are read twice.
+fn document_id(message: &[u8]) -> Option<DocumentId> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        payload: Payload,
+    }
+    #[derive(serde::Deserialize)]
+    struct Payload {
+        #[serde(rename = "documentId")]
+        document_id: Option<String>,
+    }
+    const KEY: &[u8] = b"documentId";
+    if !message.windows(KEY.len()).any(|window| window == KEY) {
+        return None;
+    }
+    let message: Message = serde_json::from_slice(message).ok()?;
+    message
+        .payload
+        .document_id
+        .filter(|id| !id.is_empty())
+        .map(DocumentId)
 }
 
 /// `Bearer …` under the payload's `authorization` key, matched without regard to case.
