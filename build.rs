@@ -18,7 +18,8 @@ use std::{
 };
 
 fn main() {
-    let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let root =
+        PathBuf::from(env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let app = root.join("assets").join("app");
     println!("cargo:rerun-if-changed=assets/app");
     assert!(

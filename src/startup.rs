@@ -262,12 +262,7 @@ impl Application {
             max_image_pixels: args.uploads.max_image_pixels,
             public_base_url: args.uploads.public_base_url.clone(),
         });
-        let router = http::router(
-            state.clone(),
-            endpoint,
-            &args.graphql.cors_origins,
-            web_app,
-        );
+        let router = http::router(state.clone(), endpoint, &args.graphql.cors_origins, web_app);
         let worker = Worker::build(&args, &state, instance, several_instances)?;
         Ok(Self {
             listener,

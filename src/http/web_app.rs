@@ -169,7 +169,10 @@ async fn fallback(
             None => embedded::not_found(),
         };
     }
-    if SERVER_PREFIXES.iter().any(|prefix| path.starts_with(prefix)) || !accepts_html(&headers)
+    if SERVER_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+        || !accepts_html(&headers)
     {
         return embedded::not_found();
     }
@@ -255,4 +258,191 @@ fn page_headers(settings: &WebAppSettings) -> Vec<(HeaderName, HeaderValue)> {
             HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::{
+        body::Body,
+        http::{Request, StatusCode},
+    };
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn settings() -> WebAppSettings {
+        WebAppSettings {
+            demo: true,
+            upload_limit: 20 * 1024 * 1024,
+            max_image_pixels: 100_000_000,
+            public_base_url: None,
+        }
+    }
+
+    async fn send(
+        app: &WebApp,
+        method: Method,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, HeaderMap, String) {
+        let mut request = Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let response = app
+            .clone()
+            .router::<()>()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        (status, headers, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    fn get<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+        headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_default()
+    }
+
+    const HTML_ACCEPT: (&str, &str) = ("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
+
+    #[tokio::test]
+    async fn the_page_has_a_strict_policy_no_cache_and_the_settings() {
+        let app = WebApp::new(&settings());
+        let (status, headers, body) = send(&app, Method::GET, "/", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(get(&headers, "content-type"), embedded::HTML);
+        assert_eq!(get(&headers, "cache-control"), "no-cache");
+        assert!(!get(&headers, "etag").is_empty());
+        let csp = get(&headers, "content-security-policy");
+        for part in [
+            "default-src 'self'",
+            "script-src 'self';",
+            "style-src 'self';",
+            "img-src 'self';",
+            "connect-src 'self';",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(csp.contains(part), "{part} missing from {csp}");
+        }
+        assert!(!csp.contains("unsafe"), "{csp}");
+        assert_eq!(get(&headers, "x-content-type-options"), "nosniff");
+        assert_eq!(get(&headers, "referrer-policy"), "no-referrer");
+        assert!(body.contains(r#"<html lang="de">"#));
+        assert!(
+            body.contains(
+                r#"name="videoprompt-config" content="{&quot;demo&quot;:true,&quot;uploadLimit&quot;:20971520,&quot;maxImagePixels&quot;:100000000}""#
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("<script>"), "no inline script");
+        assert!(!body.contains("style="), "no inline style");
+    }
+
+    #[tokio::test]
+    async fn without_demo_the_page_says_so_and_a_public_base_url_may_serve_images() {
+        let app = WebApp::new(&WebAppSettings {
+            demo: false,
+            public_base_url: Some("https://bilder.example.de/base".into()),
+            ..settings()
+        });
+        let (_, headers, body) = send(&app, Method::GET, "/", &[]).await;
+        assert!(body.contains("&quot;demo&quot;:false"), "{body}");
+        assert!(
+            get(&headers, "content-security-policy")
+                .contains("img-src 'self' https://bilder.example.de;")
+        );
+    }
+
+    #[tokio::test]
+    async fn client_side_routes_answer_with_the_page() {
+        let app = WebApp::new(&settings());
+        let (_, _, page) = send(&app, Method::GET, "/", &[]).await;
+        for uri in [
+            "/sammlungen",
+            "/sammlungen/0192f4c4-0000-7000-8000-000000000000",
+            "/bilder/abc?x=1",
+            "/prompts/abc",
+            "/gibt-es-nicht",
+        ] {
+            let (status, headers, body) = send(&app, Method::GET, uri, &[HTML_ACCEPT]).await;
+            assert_eq!(status, StatusCode::OK, "{uri}");
+            assert_eq!(get(&headers, "cache-control"), "no-cache", "{uri}");
+            assert!(!get(&headers, "content-security-policy").is_empty());
+            assert_eq!(body, page, "{uri}");
+        }
+    }
+
+    #[tokio::test]
+    async fn server_paths_missing_assets_and_non_html_requests_are_404() {
+        let app = WebApp::new(&settings());
+        for (uri, accept) in [
+            ("/assets/index-nope.js", "*/*"),
+            ("/assets/index-nope.js", "text/html"),
+            ("/graphiql/a/b", "text/html"),
+            ("/images/a/b", "text/html"),
+            ("/exports/x", "text/html"),
+            ("/graphql/x", "text/html"),
+            ("/sammlungen", "application/json"),
+            ("/favicon.ico", "image/avif,image/webp,*/*"),
+        ] {
+            let (status, headers, _) = send(&app, Method::GET, uri, &[("accept", accept)]).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{uri} ({accept})");
+            assert_eq!(get(&headers, "content-type"), embedded::TEXT);
+        }
+        let (status, _, _) = send(&app, Method::POST, "/sammlungen", &[HTML_ACCEPT]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+
+    #[tokio::test]
+    async fn every_file_the_page_names_is_served_immutable_and_revalidates_with_its_etag() {
+        let app = WebApp::new(&settings());
+        let (_, page_headers, page) = send(&app, Method::GET, "/", &[]).await;
+        let mut named = 0;
+        for attr in ["src=\"", "href=\""] {
+            for part in page.split(attr).skip(1) {
+                let url = &part[..part.find('"').unwrap()];
+                assert!(url.starts_with(ASSET_PREFIX), "{url} is not under /assets/");
+                let (status, headers, body) = send(&app, Method::GET, url, &[]).await;
+                assert_eq!(status, StatusCode::OK, "{url}");
+                assert_eq!(get(&headers, "cache-control"), ASSET_CACHE_CONTROL);
+                assert_eq!(get(&headers, "x-content-type-options"), "nosniff");
+                assert!(!body.contains("sourceMappingURL"), "{url}");
+                let etag = get(&headers, "etag").to_owned();
+                let (status, _, body) =
+                    send(&app, Method::GET, url, &[("if-none-match", &etag)]).await;
+                assert_eq!(status, StatusCode::NOT_MODIFIED, "{url}");
+                assert!(body.is_empty());
+                named += 1;
+            }
+        }
+        assert!(named >= 2, "the page names its script and stylesheet");
+        let etag = get(&page_headers, "etag");
+        let (status, _, _) = send(&app, Method::GET, "/", &[("if-none-match", etag)]).await;
+        assert_eq!(status, StatusCode::NOT_MODIFIED);
+    }
+
+    #[test]
+    fn the_trusted_documents_manifest_is_not_served_but_lies_beside_the_app() {
+        assert!(
+            files::FILES
+                .iter()
+                .all(|(path, _)| !path.ends_with("persisted-documents.json"))
+        );
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("assets/app/persisted-documents.json");
+        let text = std::fs::read_to_string(manifest).unwrap();
+        let documents: HashMap<String, String> = serde_json::from_str(&text).unwrap();
+        assert!(documents.len() >= 20);
+        for (hash, document) in &documents {
+            use sha2::Digest;
+            let digest = sha2::Sha256::digest(document.as_bytes());
+            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+            assert_eq!(&hex, hash, "the key is the sha256 of the exact text");
+        }
+    }
 }

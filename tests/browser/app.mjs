@@ -290,6 +290,15 @@ async function dropFiles(page, selector, files) {
   await page.dispatchEvent(selector, 'drop', { dataTransfer: transfer });
 }
 
+/** One of the app's own operations, by name, exactly as the app sends it (from the manifest
+ * the build wrote), so the test's own requests pass a server that runs only trusted documents. */
+const MANIFEST = JSON.parse(fs.readFileSync(path.join(REPO, 'assets', 'app', 'persisted-documents.json'), 'utf8'));
+function appDocument(name) {
+  const text = Object.values(MANIFEST).find((t) => new RegExp(`^\\s*(query|mutation|subscription) ${name}\\b`).test(t));
+  if (!text) throw new Error(`the app has no operation ${name}`);
+  return text;
+}
+
 async function gql(origin, token, query, variables = {}) {
   const response = await fetch(`${origin}/graphql`, {
     method: 'POST',
@@ -297,6 +306,19 @@ async function gql(origin, token, query, variables = {}) {
     body: JSON.stringify({ query, variables }),
   });
   return response.json();
+}
+
+/** Clicks an export button and returns the downloaded file's text. */
+async function download(page, label, name) {
+  const [file] = await Promise.all([
+    page.waitForEvent('download', { timeout: STEP_MS }),
+    page.getByRole('button', { name: new RegExp(`^${label}`) }).click(),
+  ]);
+  if (!name.test(file.suggestedFilename())) throw new Error(`the download is named ${file.suggestedFilename()}`);
+  const stream = await file.createReadStream();
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const token = (page) => page.evaluate(() => localStorage.getItem('videoprompt.token'));
@@ -423,6 +445,15 @@ async function personPass(browser, server, pass, viewport) {
     const records = await page.locator('.prompt-list .prompt-item').count();
     if (records !== 1) throw new Error(`a double click on Generieren made ${records} records`);
 
+    // Export the image's prompts (CSV) and the collection's (Markdown): real downloads.
+    const csv = await download(page, 'Als CSV exportieren', /\.csv$/);
+    if (!csv.includes(full.slice(0, 30))) throw new Error(`the CSV export lacks the prompt:\n${csv.slice(0, 500)}`);
+    await page.getByRole('link', { name: collection, exact: true }).click();
+    await heading(page, collection).waitFor();
+    const markdown = await download(page, 'Als Markdown exportieren', /\.md$/);
+    if (!markdown.includes(full.slice(0, 30))) throw new Error(`the Markdown export lacks the prompt:\n${markdown.slice(0, 500)}`);
+    step('exported');
+
     // A slow one, cancelled.
     await setKey(page, 'fault:slow:60000');
     await openImage(page, collection, 'landscape.jpg');
@@ -448,6 +479,8 @@ async function personPass(browser, server, pass, viewport) {
     await navTo(page, 'Prompts');
     await heading(page, 'Alle Prompts').waitFor();
     await shot(page, pass, '10-alle-prompts');
+    const all = JSON.parse(await download(page, 'Als JSON exportieren', /\.json$/));
+    if (!JSON.stringify(all).includes(full.slice(0, 30))) throw new Error('the JSON export of all prompts lacks the first prompt');
     await page.locator(`a[href="${blockedPath}"]`).click();
     await status(page, 'Fehlgeschlagen');
     await page.getByRole('button', { name: 'Erneut versuchen' }).click();
@@ -484,7 +517,7 @@ async function personPass(browser, server, pass, viewport) {
     await gone(page, 'Die Verbindung zum Server ist unterbrochen');
     await status(page, 'Fertig', 30_000);
     watch.serverDown = otherWatch.serverDown = false;
-    const truth = await gql(server.origin, await token(page), 'query($id: ID!) { videoPrompt(id: $id) { status prompt } }', { id: restartedId });
+    const truth = await gql(server.origin, await token(page), appDocument('VideoPrompt'), { id: restartedId });
     if (truth.data?.videoPrompt?.status !== 'COMPLETED') throw new Error(`after the restart the record is ${JSON.stringify(truth)}`);
     await see(page, truth.data.videoPrompt.prompt.slice(0, 40));
     step('recovered from a restart');
@@ -517,7 +550,7 @@ async function personPass(browser, server, pass, viewport) {
     // German message, and back where the person was.
     await openImage(page, collection, 'landscape.png');
     const imagePath = new URL(page.url()).pathname;
-    await gql(server.origin, await token(page), 'mutation { logout }');
+    await gql(server.origin, await token(page), appDocument('Logout'));
     await heading(page, 'Anmelden').waitFor({ timeout: STEP_MS });
     await see(page, 'Ihre Sitzung ist abgelaufen.');
     await heading(other, 'Anmelden').waitFor({ timeout: STEP_MS });

@@ -309,3 +309,30 @@ export const ImagePromptsSubscription = graphql(`
     }
   }
 `);
+
+export const ImageExportQuery = graphql(`
+  query ImageExport($id: ID!, $format: ExportFormat!) {
+    image(id: $id) {
+      id
+      exportUrl(format: $format)
+    }
+  }
+`);
+
+export const CollectionExportQuery = graphql(`
+  query CollectionExport($id: ID!, $format: ExportFormat!) {
+    collection(id: $id) {
+      id
+      exportUrl(format: $format)
+    }
+  }
+`);
+
+export const AllExportQuery = graphql(`
+  query AllExport($format: ExportFormat!) {
+    me {
+      id
+      exportUrl(format: $format)
+    }
+  }
+`);

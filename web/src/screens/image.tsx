@@ -134,7 +134,7 @@ export function PromptItem({ prompt, image }: { prompt: PromptFieldsFragment; im
       {image && <Thumb class="mini-thumb" src={image.url} alt="" />}
       <div class="prompt-item-body">
         <p class="prompt-item-head">
-          <StatusBadge status={prompt.status} /> <a href={`/prompts/${prompt.id}`}>{formatDate(prompt.createdAt)}</a>
+          <StatusBadge status={prompt.status} /> <a href={`/prompts/${prompt.id}`}>Prompt vom {formatDate(prompt.createdAt)}</a>
           {image && <> · {image.fileName}</>}
         </p>
         <p class="meta">

@@ -63,7 +63,7 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
   return (
     <section class="narrow">
       <h1 tabIndex={-1} ref={heading}>Einstellungen</h1>
-      {search.get('willkommen') === '1' && (
+      {search.get('willkommen') === '1' && !me?.hasGeminiApiKey && (
         <InfoNotice>
           <p>Willkommen! Hinterlegen Sie zuerst Ihren Gemini-API-Schlüssel – danach können Sie Sammlungen anlegen und Bilder hochladen.</p>
         </InfoNotice>
