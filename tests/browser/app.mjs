@@ -228,7 +228,11 @@ async function gone(page, text, timeout = STEP_MS) {
   await page.getByText(text).first().waitFor({ state: 'hidden', timeout });
 }
 
+/** Saves a screenshot, after checking that nothing sticks out sideways (no horizontal
+ * scrolling on a phone). */
 async function shot(page, pass, name) {
+  const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
+  if (scroll > width) throw new Error(`${name}: the page is ${scroll} px wide on a ${width} px screen`);
   await page.screenshot({ path: path.join(options.screenshots, `${pass}-${name}.png`), fullPage: true });
 }
 
@@ -561,6 +565,15 @@ async function personPass(browser, server, pass, viewport) {
     await page.waitForURL((url) => url.pathname === imagePath, { timeout: STEP_MS });
     await heading(page, 'landscape.png').waitFor();
     step('expired session returned to the same screen');
+
+    // The smallest phones: 360 px wide.
+    if (pass === 'phone') {
+      await page.setViewportSize({ width: 360, height: 740 });
+      await shot(page, pass, '15-bild-360px');
+      await navTo(page, 'Prompts');
+      await heading(page, 'Alle Prompts').waitFor();
+      await shot(page, pass, '16-alle-prompts-360px');
+    }
 
     // Sign out: both tabs.
     await other.reload();

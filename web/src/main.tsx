@@ -104,13 +104,17 @@ function Header({ me, signedIn }: { me: Me | null; signedIn: boolean }) {
             <a href="/sammlungen" aria-current={current('/sammlungen')}>Sammlungen</a>
             <a href="/prompts" aria-current={current('/prompts')}>Prompts</a>
             <a href="/einstellungen" aria-current={current('/einstellungen')}>Einstellungen</a>
-            <button type="button" class="button-link sign-out" onClick={signOut} aria-busy={busy ? 'true' : undefined}>
-              {busy ? 'Abmelden …' : 'Abmelden'}
-            </button>
           </nav>
         )}
       </div>
-      {signedIn && me && <p class="signed-in-as">Angemeldet als {me.email}</p>}
+      {signedIn && (
+        <p class="signed-in-as">
+          {me && <span>Angemeldet als {me.email}</span>}
+          <button type="button" class="button-link sign-out" onClick={signOut} aria-busy={busy ? 'true' : undefined}>
+            {busy ? 'Abmelden …' : 'Abmelden'}
+          </button>
+        </p>
+      )}
     </header>
   );
 }
