@@ -102,7 +102,10 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
             />
             <p id="api-key-hint" class="hint">
               {config.demo ? (
-                <>In der Demo funktioniert jeder Schlüssel, zum Beispiel „demo“. </>
+                <>
+                  In der Demo funktioniert jeder Schlüssel, zum Beispiel „demo“. Mit „fault:slow:3000“ schreibt der Platzhalter
+                  langsam, so sehen Sie den Prompt wachsen; „fault:blocked“ zeigt eine blockierte Anfrage.{' '}
+                </>
               ) : null}
               Einen Schlüssel erstellen Sie kostenlos im{' '}
               <a href="https://aistudio.google.com/apikey" target="_blank" rel="noopener noreferrer">
