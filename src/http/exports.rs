@@ -15,17 +15,11 @@ use axum::{
 use futures_util::TryStreamExt;
 use uuid::Uuid;
 
+use super::image_bytes::SignedParams;
 use crate::{
     services::exports::{ExportFormat, ExportScope},
     state::AppState,
 };
-
-/// Read as plain strings: a malformed value gets the same bare 403 as a wrong one.
-#[derive(serde::Deserialize)]
-pub struct SignedParams {
-    exp: Option<String>,
-    sig: Option<String>,
-}
 
 pub async fn get(
     State(state): State<AppState>,
@@ -81,8 +75,8 @@ fn parse(
     let (id, extension) = file.split_once('.')?;
     let scope = ExportScope::parse(kind, Uuid::parse_str(id).ok()?)?;
     let format = ExportFormat::from_extension(extension)?;
-    let expires = params.exp?.parse().ok()?;
-    Some((scope, format, expires, params.sig?))
+    let (expires, signature) = params.parts()?;
+    Some((scope, format, expires, signature))
 }
 
 /// `attachment` with the name in plain ASCII (`filename`, for old clients) and in UTF-8
