@@ -1,6 +1,6 @@
 // The app: the frame every screen shares (header, banners, progress bar) and the routes.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import './styles.css';
 import { config } from './config';
 import { getToken, onSessionChange, setToken } from './session';
@@ -147,6 +147,13 @@ function App() {
   const token = useToken();
   const meQuery = useQuery(MeDocument, {}, ['me'], token !== null);
   const me = token !== null ? (meQuery.data?.me ?? null) : null;
+  // Another account signed in (in another tab): read who it is.
+  const { refetch: refetchMe } = meQuery;
+  const previousToken = useRef(token);
+  useEffect(() => {
+    if (token !== null && previousToken.current !== null && previousToken.current !== token) refetchMe();
+    previousToken.current = token;
+  }, [token, refetchMe]);
 
   // A token the server no longer knows answers `me: null`: the session is over.
   useEffect(() => {
