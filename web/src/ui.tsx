@@ -171,6 +171,12 @@ export function StatusBadge({ status }: { status: VideoPromptStatus }) {
   return <span class={`badge badge-${status.toLowerCase()}`}>{STATUS_LABEL[status]}</span>;
 }
 
+/** How far a record has come: a finished state never goes back to a running one, so a late
+ * answer read before a change cannot undo what an event already showed. */
+export function progressOf(status: string): number {
+  return status === 'PENDING' ? 0 : status === 'PROCESSING' ? 1 : 2;
+}
+
 export function isRunning(status: VideoPromptStatus): boolean {
   return status === 'PENDING' || status === 'PROCESSING';
 }

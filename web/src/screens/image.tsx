@@ -17,7 +17,7 @@ import { describeError, describeFailure, type Problem } from '../errors';
 import { formatBytes, formatDate, formatNumber } from '../format';
 import { useHeadingFocus, useMorePages, useQuery, useTitle, type Page } from '../hooks';
 import { navigate } from '../router';
-import { Button, InfoNotice, Loading, ProblemNotice, StatusBadge, Thumb, newKey } from '../ui';
+import { Button, InfoNotice, Loading, ProblemNotice, StatusBadge, Thumb, newKey, progressOf } from '../ui';
 import type { Me } from '../main';
 import { ExportLinks } from './export';
 import { usePickers } from './pickers';
@@ -40,34 +40,29 @@ export function ImageScreen({ id, me }: { id: string; me: Me | null }) {
   );
 
   // Records of this image change live (here, in another tab, by the worker): the first events
-  // are the unfinished ones as they are now, then every change.
-  const { setData } = query;
-  const { setMore } = more;
-  const [unknownArrived, setUnknownArrived] = useState(0);
+  // are the unfinished ones as they are now, then every change. The latest event of each record
+  // lies over what the last read said, unless the read is further on (an answer read before an
+  // event must not undo it); a record the list does not show yet (asked for in another tab)
+  // reads the first page again.
+  const { refetch } = query;
+  const [latest, setLatest] = useState<ReadonlyMap<string, PromptFieldsFragment>>(new Map());
+  const shown = useRef(new Set<string>());
+  shown.current = new Set(more.nodes.map((n) => n.id));
   useEffect(
     () =>
       subscribe(ImagePromptsUpdatedDocument, { imageId: id }, {
         next: (data) => {
           const record = data.videoPromptUpdated;
-          let found = false;
-          const patch = (nodes: PromptNode[]) =>
-            nodes.map((n) => {
-              if (n.id !== record.id) return n;
-              found = true;
-              return { ...n, ...record };
-            });
-          setData((old) => (old.image ? { ...old, image: { ...old.image, videoPrompts: { ...old.image.videoPrompts, nodes: patch(old.image.videoPrompts.nodes) } } } : old));
-          setMore((old) => patch(old));
-          if (!found) setUnknownArrived((n) => n + 1);
+          setLatest((old) => new Map(old).set(record.id, record));
+          if (!shown.current.has(record.id)) refetch();
         },
       }),
-    [id, setData, setMore],
+    [id, refetch],
   );
-  // A record this page does not show yet (asked for in another tab): read the first page again.
-  useEffect(() => {
-    if (unknownArrived > 0) query.refetch();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [unknownArrived]);
+  const prompts = more.nodes.map((n) => {
+    const event = latest.get(n.id);
+    return event && progressOf(event.status) >= progressOf(n.status) ? { ...n, ...event } : n;
+  });
 
   if (query.loading && !query.data) return <Loading />;
   if (query.error && !query.data) return <ProblemNotice problem={describeError(query.error)} />;
@@ -100,11 +95,11 @@ export function ImageScreen({ id, me }: { id: string; me: Me | null }) {
         <GenerateForm imageId={id} me={me} />
       </div>
       <h2 id="verlauf">Verlauf</h2>
-      {more.nodes.length === 0 ? (
+      {prompts.length === 0 ? (
         <p class="empty">Für dieses Bild wurde noch kein Prompt erstellt.</p>
       ) : (
         <ol class="prompt-list" aria-labelledby="verlauf">
-          {more.nodes.map((prompt) => (
+          {prompts.map((prompt) => (
             <PromptItem key={prompt.id} prompt={prompt} />
           ))}
         </ol>

@@ -16,7 +16,7 @@ import { describeError, describeFailure, describeRetryWait, type Problem } from 
 import { formatDate, formatNumber } from '../format';
 import { useHeadingFocus, useQuery, useTitle } from '../hooks';
 import { navigate } from '../router';
-import { Button, Loading, ProblemNotice, STATUS_LABEL, StatusBadge, Thumb, isRunning } from '../ui';
+import { Button, Loading, ProblemNotice, STATUS_LABEL, StatusBadge, Thumb, isRunning, progressOf } from '../ui';
 import { usePickers } from './pickers';
 
 export function PromptScreen({ id }: { id: string }) {
@@ -36,15 +36,15 @@ export function PromptScreen({ id }: { id: string }) {
   // What is newest wins: the live record once it is there, unless a later read is further on.
   const fromQuery = query.data?.videoPrompt ?? null;
   const record: PromptDetailFieldsFragment | null =
-    live && fromQuery ? (rank(fromQuery.status) > rank(live.status) ? fromQuery : live) : (live ?? fromQuery);
+    live && fromQuery ? (progressOf(fromQuery.status) > progressOf(live.status) ? fromQuery : live) : (live ?? fromQuery);
   const image = fromQuery?.image ?? null;
 
   // When the record finishes, other screens (the image's history, the list) read again.
   const status = record?.status;
+  const imageId = image?.id;
   useEffect(() => {
-    if (status && !isRunning(status) && image) changed(`image:${image.id}`, 'prompts');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [status]);
+    if (status && !isRunning(status) && imageId) changed(`image:${imageId}`, 'prompts');
+  }, [status, imageId]);
 
   if (query.loading && !query.data) return <Loading />;
   if (query.error && !query.data) return <ProblemNotice problem={describeError(query.error)} />;
@@ -89,10 +89,6 @@ export function PromptScreen({ id }: { id: string }) {
       </div>
     </section>
   );
-}
-
-function rank(status: string): number {
-  return ['PENDING', 'PROCESSING', 'COMPLETED', 'FAILED', 'CANCELLED'].indexOf(status) >= 2 ? 2 : status === 'PROCESSING' ? 1 : 0;
 }
 
 function PromptBody({ record }: { record: PromptDetailFieldsFragment }) {
