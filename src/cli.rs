@@ -44,6 +44,7 @@ async fn stand_in(args: crate::config::StandInArgs) -> anyhow::Result<()> {
     let config = gemini::StandInConfig {
         latency: Duration::from_millis(args.latency_ms),
         file_active_delay: Duration::from_millis(args.file_active_delay_ms),
+        stream_duration: Duration::ZERO,
     };
     tracing::info!(
         address = %listener.local_addr()?,
@@ -72,6 +73,9 @@ async fn serve(mut args: crate::config::ServeArgs) -> anyhow::Result<()> {
     served
 }
 
+/// How long the demo's stand-in takes to stream a prompt.
+const DEMO_STREAM_DURATION: std::time::Duration = std::time::Duration::from_millis(2500);
+
 /// `serve --demo`: the Gemini stand-in on a free loopback port of this process, and the server
 /// pointed at it. Returns what stops it and its task.
 async fn demo_stand_in(
@@ -88,7 +92,11 @@ async fn demo_stand_in(
     let stop = tokio_util::sync::CancellationToken::new();
     let stand_in = tokio::spawn(gemini::stand_in::serve(
         listener,
-        gemini::StandInConfig::default(),
+        gemini::StandInConfig {
+            // Long enough to watch the prompt grow, short enough not to wait for it.
+            stream_duration: DEMO_STREAM_DURATION,
+            ..gemini::StandInConfig::default()
+        },
         stop.clone().cancelled_owned(),
     ));
     tracing::warn!(
