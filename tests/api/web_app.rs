@@ -17,7 +17,7 @@ use crate::helpers::{node_script, run_node};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_app_works_end_to_end_in_headless_chromium_and_on_trusted_documents_only() {
-    let script = match node_script("app.mjs", &["playwright-core"], true) {
+    let script = match node_script("app.mjs", &["playwright-core", "axe-core"], true) {
         Ok(script) => script,
         Err(reason) if !require_all_suites() => {
             return announce_skip("browser (web app)", &reason);
@@ -51,6 +51,8 @@ async fn the_web_app_works_end_to_end_in_headless_chromium_and_on_trusted_docume
             "desktop".into(),
             "--trusted-documents".into(),
             manifest.display().to_string(),
+            // The screens were checked with axe-core in the first run.
+            "--no-axe".into(),
             "--screenshots".into(),
             screenshots.join("trusted").display().to_string(),
         ],

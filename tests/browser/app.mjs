@@ -34,6 +34,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -69,6 +70,7 @@ function parseArgs(argv) {
     screenshots: path.join(REPO, 'target', 'web-screenshots'),
     trusted: null,
     passes: ['desktop', 'phone', 'keyboard'],
+    axe: true,
   };
   for (let i = 0; i < argv.length; i++) {
     const value = () => argv[++i] ?? usage(`${argv[i - 1]} needs a value`);
@@ -84,6 +86,9 @@ function parseArgs(argv) {
         break;
       case '--passes':
         options.passes = value().split(',');
+        break;
+      case '--no-axe':
+        options.axe = false;
         break;
       default:
         usage(`unknown argument ${argv[i]}`);
@@ -175,10 +180,14 @@ class Watch {
     this.name = name;
     this.problems = [];
     this.serverDown = false;
+    /** Console errors expected for a while (an expired image URL answered 403 on purpose). */
+    this.allowed = [];
     page.on('console', (msg) => {
       if (msg.type() !== 'error') return;
       const text = msg.text();
-      if (/Content Security Policy|Refused to/i.test(text)) {
+      if (this.allowed.some((pattern) => pattern.test(text))) {
+        // Expected at this step.
+      } else if (/Content Security Policy|Refused to/i.test(text)) {
         this.problems.push(`CSP violation: ${text}`);
       } else if (this.serverDown && /WebSocket|ERR_CONNECTION_REFUSED|Failed to load resource|net::/i.test(text)) {
         // Expected while the server is stopped on purpose.
@@ -229,11 +238,71 @@ async function gone(page, text, timeout = STEP_MS) {
 }
 
 /** Saves a screenshot, after checking that nothing sticks out sideways (no horizontal
- * scrolling on a phone). */
+ * scrolling on a phone), that the cards of every grid on screen line up, and (unless --no-axe)
+ * that axe-core finds no WCAG 2 A/AA violation on the screen as it is. */
 async function shot(page, pass, name) {
   const { scroll, width } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, width: window.innerWidth }));
   if (scroll > width) throw new Error(`${name}: the page is ${scroll} px wide on a ${width} px screen`);
+  await assertGridsAligned(page, `${pass}-${name}`);
   await page.screenshot({ path: path.join(options.screenshots, `${pass}-${name}.png`), fullPage: true });
+  if (options.axe) await assertAccessible(page, `${pass}-${name}`);
+}
+
+/** The cards of the app's grids and lists (images of a collection, collections, prompts) line
+ * up: in each row every card starts at the same height, and the space between two rows is the
+ * grid's gap and nothing more (no stray margin pushing one card down). */
+async function assertGridsAligned(page, where) {
+  const faults = await page.evaluate(() => {
+    const found = [];
+    for (const grid of document.querySelectorAll('.image-grid, .collection-list, .prompt-list')) {
+      const items = [...grid.children].filter((el) => el.offsetParent !== null);
+      if (items.length === 0) continue;
+      const style = getComputedStyle(grid);
+      const columns = style.display === 'grid' ? style.gridTemplateColumns.split(' ').filter(Boolean).length : 1;
+      const rowGap = parseFloat(style.rowGap) || 0;
+      const boxes = items.map((el) => el.getBoundingClientRect());
+      const rows = [];
+      boxes.forEach((box, i) => (rows[Math.floor(i / columns)] ??= []).push(box));
+      rows.forEach((row, r) => {
+        const top = row[0].top;
+        row.forEach((box, c) => {
+          if (Math.abs(box.top - top) > 0.5) found.push(`${grid.className}: row ${r + 1}, card ${c + 1} starts ${(box.top - top).toFixed(1)} px lower than the first`);
+        });
+        if (r > 0) {
+          const above = Math.max(...rows[r - 1].map((b) => b.bottom));
+          const space = Math.min(...row.map((b) => b.top)) - above;
+          if (Math.abs(space - rowGap) > 0.5) found.push(`${grid.className}: ${space.toFixed(1)} px between rows ${r} and ${r + 1}, the gap is ${rowGap} px`);
+        }
+      });
+    }
+    return found;
+  });
+  if (faults.length > 0) throw new Error(`${where}: cards out of line:\n${faults.join('\n')}`);
+}
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+
+/** axe-core on the screen as it is: any violation of WCAG 2.0/2.1/2.2 level A or AA fails.
+ * axe is evaluated through the DevTools protocol (Playwright's evaluate), which the page's
+ * Content-Security-Policy (`script-src 'self'`) does not govern; the page itself is unchanged. */
+async function assertAccessible(page, where) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async (tags) => {
+    const result = await window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary.replace(/\s+/g, ' ')}`),
+    }));
+  }, AXE_TAGS);
+  if (violations.length > 0) {
+    const text = violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.join('\n    ')}`).join('\n');
+    if (process.env.AXE_REPORT_ONLY) console.error(`${where}: WCAG violations:\n${text}`);
+    else throw new Error(`${where}: axe-core finds WCAG A/AA violations:\n${text}`);
+  }
 }
 
 async function navTo(page, label) {
@@ -254,7 +323,7 @@ async function openImage(page, collection, fileName) {
   await heading(page, 'Sammlungen').waitFor();
   await page.getByRole('link', { name: collection, exact: true }).click();
   await heading(page, collection).waitFor();
-  await page.getByRole('link', { name: `Prompt für ${fileName} erstellen` }).click();
+  await page.getByRole('link', { name: `Prompt erstellen für ${fileName}` }).click();
   await heading(page, fileName).waitFor();
 }
 
@@ -498,7 +567,7 @@ async function personPass(browser, server, pass, viewport) {
     await other.goto(page.url().replace(/\/prompts\/.*/, '/sammlungen'));
     await heading(other, 'Sammlungen').waitFor();
     await other.getByRole('link', { name: collection, exact: true }).click();
-    await other.getByRole('link', { name: 'Prompt für landscape.png erstellen' }).click();
+    await other.getByRole('link', { name: 'Prompt erstellen für landscape.png' }).click();
     await heading(other, 'landscape.png').waitFor();
     const before = await other.locator('.prompt-list .prompt-item').count();
     await openImage(page, collection, 'landscape.png');
@@ -646,7 +715,7 @@ async function keyboardPass(browser, server, email) {
     await tabTo('the collection', named('Urlaub am See'));
     await page.keyboard.press('Enter');
     await heading(page, 'Urlaub am See').waitFor();
-    await tabTo('an image', (f) => f.text.startsWith('Prompt für landscape.jpg erstellen'));
+    await tabTo('an image', (f) => f.text.startsWith('Prompt erstellen für landscape.jpg'));
     await page.keyboard.press('Enter');
     await heading(page, 'landscape.jpg').waitFor();
     steps.push('opened an image');

@@ -384,7 +384,7 @@ function ImageCard({
         {formatBytes(image.byteSize)}
       </p>
       <div class="actions">
-        <a class="button button-primary" href={`/bilder/${image.id}`} aria-label={`Prompt für ${image.fileName} erstellen`}>
+        <a class="button button-primary" href={`/bilder/${image.id}`} aria-label={`Prompt erstellen für ${image.fileName}`}>
           Prompt erstellen
         </a>
         <Button variant="danger" onClick={() => setConfirming(true)} aria-label={`${image.fileName} löschen`}>
