@@ -44,6 +44,8 @@ async fn the_web_app_works_end_to_end_in_headless_chromium_and_on_trusted_docume
     .await;
     assert!(ok, "the web app failed in the browser:\n{stdout}\n{stderr}");
     assert!(stdout.contains("web app: OK"), "{stdout}");
+    // The passes and how long each took (seen with --nocapture).
+    println!("{}", stdout.trim());
 
     let manifest = root.join("assets/app/persisted-documents.json");
     let (ok, stdout, stderr) = run_node(

@@ -268,13 +268,26 @@ async function shot(page, pass, name) {
   if (options.axe) await assertAccessible(page, `${pass}-${name}`);
 }
 
+/** `shot` at the page's desktop width, then the same screen at 390 × 844 (the passes that run
+ * once, at 1280 × 800, so their screens are checked on a phone too). */
+async function shots(page, pass, name) {
+  await shot(page, pass, name);
+  const desktop = page.viewportSize();
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await shot(page, pass, `${name}-390px`);
+  } finally {
+    await page.setViewportSize(desktop);
+  }
+}
+
 /** The cards of the app's grids and lists (images of a collection, collections, prompts) line
  * up: in each row every card starts at the same height, and the space between two rows is the
  * grid's gap and nothing more (no stray margin pushing one card down). */
 async function assertGridsAligned(page, where) {
   const faults = await page.evaluate(() => {
     const found = [];
-    for (const grid of document.querySelectorAll('.image-grid, .collection-list, .prompt-list')) {
+    for (const grid of document.querySelectorAll('.image-grid, .collection-list, .prompt-list, .image-layout, .prompt-layout')) {
       const items = [...grid.children].filter((el) => el.offsetParent !== null);
       if (items.length === 0) continue;
       const style = getComputedStyle(grid);
@@ -743,6 +756,15 @@ async function personPass(browser, server, pass, viewport) {
     await heading(page, 'Sammlungen').waitFor();
     await page.getByRole('link', { name: collection, exact: true }).waitFor();
     if ((await page.getByRole('link', { name: 'Weg damit' }).count()) !== 0) throw new Error('the deleted collection is still listed');
+    // The collection's small previews show.
+    await page.waitForFunction(
+      () => {
+        const imgs = [...document.querySelectorAll('.collection-card .mini-thumb')];
+        return imgs.length === 2 && imgs.every((img) => img.complete && img.naturalWidth > 0);
+      },
+      null,
+      { timeout: STEP_MS },
+    );
     await shot(page, pass, '13-sammlungen');
     step('renamed and deleted a collection');
 
@@ -928,7 +950,7 @@ async function historyPass(browser, server) {
     await page.waitForFunction(() => document.querySelectorAll('.prompt-list .prompt-item').length === 10, null, { timeout: STEP_MS });
     await more.waitFor();
     if (JSON.stringify(await shownPromptIds(page)) !== JSON.stringify(newestFirst.slice(0, 10))) throw new Error('the first page of the Verlauf is not the 10 newest, newest first');
-    await shot(page, pass, '01-verlauf-erste-seite');
+    await shots(page, pass, '01-verlauf-erste-seite');
     await more.click();
     await page.waitForFunction(() => document.querySelectorAll('.prompt-list .prompt-item').length === 20, null, { timeout: STEP_MS });
     await more.click();
@@ -957,7 +979,7 @@ async function historyPass(browser, server) {
       throw new Error(`after a new record the Verlauf lost ${missing.length} (${missing.join(', ')}) and repeats ${twice.length}`);
     }
     if (!(await more.isHidden())) throw new Error('"Ältere Prompts laden" is back though every record is shown');
-    await shot(page, pass, '02-verlauf-alle');
+    await shots(page, pass, '02-verlauf-alle');
     steps.push('a new record on top, none lost');
 
     // The notes: 500 characters at most, the counter says so.
@@ -969,7 +991,7 @@ async function historyPass(browser, server) {
     await page.keyboard.type('mehr');
     if ((await notes.inputValue()).length !== 500) throw new Error('typing went on past 500 characters');
     await see(page, '500 / 500 Zeichen');
-    await shot(page, pass, '03-hinweise-voll');
+    await shots(page, pass, '03-hinweise-voll');
     steps.push('notes stop at 500');
 
     watch.check();
@@ -998,13 +1020,13 @@ async function managePass(browser, server) {
     await page.goto(`${server.origin}/sammlungen/${collectionId}`);
     await heading(page, collection).waitFor();
     await page.locator('.image-card').nth(2).waitFor();
-    await shot(page, pass, '01-sammlung');
+    await shots(page, pass, '01-sammlung');
     await page.getByRole('link', { name: 'Prompt erstellen für landscape.jpg' }).click();
     await heading(page, 'landscape.jpg').waitFor();
     let held = await holdOperation(page, 'GenerateVideoPrompt');
     await page.getByRole('button', { name: 'Generieren' }).click();
     await assertBusy(page, held, 'Wird gesendet …', 'Generieren');
-    await shot(page, pass, '02-generieren-langsam');
+    await shots(page, pass, '02-generieren-langsam');
     await held.release();
     await page.waitForURL(/\/prompts\/[0-9a-f-]+$/, { timeout: STEP_MS });
     await status(page, 'Fertig');
@@ -1031,7 +1053,7 @@ async function managePass(browser, server) {
     await page.getByRole('button', { name: 'Schlüssel entfernen' }).click();
     const removeDialog = page.getByRole('dialog', { name: 'Schlüssel entfernen?' });
     await removeDialog.getByText('Ohne Schlüssel kann Gemini keine neuen Prompts schreiben.').waitFor();
-    await shot(page, pass, '03-schluessel-entfernen');
+    await shots(page, pass, '03-schluessel-entfernen');
     await removeDialog.getByRole('button', { name: 'Schlüssel entfernen' }).click();
     await see(page, 'Der Schlüssel ist entfernt.');
     await see(page, 'Es ist noch kein Schlüssel hinterlegt.');
@@ -1041,7 +1063,7 @@ async function managePass(browser, server) {
     const { me } = await api(server.origin, person.token, appDocument('Me'));
     if (me.hasGeminiApiKey || me.geminiApiKeyHint !== null) throw new Error(`the API still has a key: ${JSON.stringify(me)}`);
     await assertGermanScreen(page, 'key removed');
-    await shot(page, pass, '04-schluessel-entfernt');
+    await shots(page, pass, '04-schluessel-entfernt');
     const before = (await api(server.origin, person.token, PROMPT_IDS_QUERY, { id: person.images['landscape.png'] })).image.videoPrompts.nodes.length;
     await page.goto(`${server.origin}/bilder/${person.images['landscape.png']}`);
     await heading(page, 'landscape.png').waitFor();
@@ -1050,7 +1072,7 @@ async function managePass(browser, server) {
     const alert = page.getByRole('alert').filter({ hasText: 'Für Ihr Konto ist noch kein Gemini-API-Schlüssel hinterlegt. Ohne ihn kann Gemini keinen Prompt schreiben.' });
     await alert.waitFor({ timeout: STEP_MS });
     await assertGermanScreen(page, 'generate without a key');
-    await shot(page, pass, '05-ohne-schluessel');
+    await shots(page, pass, '05-ohne-schluessel');
     const afterMissing = (await api(server.origin, person.token, PROMPT_IDS_QUERY, { id: person.images['landscape.png'] })).image.videoPrompts.nodes.length;
     if (afterMissing !== before) throw new Error('Generieren without a key made a record');
     if (!/\/bilder\//.test(page.url())) throw new Error(`Generieren without a key went on to ${page.url()}`);
@@ -1074,10 +1096,21 @@ async function managePass(browser, server) {
     await page.getByRole('button', { name: 'landscape.webp löschen' }).click();
     const imageDialog = page.getByRole('dialog', { name: 'Bild „landscape.webp“ löschen?' });
     await imageDialog.getByText('Mit dem Bild werden alle dafür geschriebenen Prompts gelöscht; laufende Anfragen werden abgebrochen.').waitFor();
-    await shot(page, pass, '06-bild-loeschen');
+    await shots(page, pass, '06-bild-loeschen');
     await imageDialog.getByRole('button', { name: 'Abbrechen' }).click();
     await imageDialog.waitFor({ state: 'hidden' });
     if ((await page.locator('.image-card').count()) !== 3) throw new Error('Abbrechen deleted the image');
+    // By keyboard: Enter opens the confirmation with the focus inside it, Escape closes it and
+    // the focus is back on the button that opened it.
+    const opener = page.getByRole('button', { name: 'landscape.webp löschen' });
+    await opener.focus();
+    await page.keyboard.press('Enter');
+    await imageDialog.waitFor();
+    await page.waitForFunction(() => document.activeElement?.closest('dialog[open]') !== null, null, { timeout: STEP_MS });
+    await page.keyboard.press('Escape');
+    await imageDialog.waitFor({ state: 'hidden' });
+    await page.waitForFunction(() => document.activeElement?.getAttribute('aria-label') === 'landscape.webp löschen', null, { timeout: STEP_MS });
+    if ((await page.locator('.image-card').count()) !== 3) throw new Error('Escape deleted the image');
     await page.getByRole('button', { name: 'landscape.webp löschen' }).click();
     held = await holdOperation(page, 'DeleteImage');
     await imageDialog.getByRole('button', { name: 'Endgültig löschen' }).click();
@@ -1089,7 +1122,7 @@ async function managePass(browser, server) {
     if (held.count !== 1) throw new Error(`Endgültig löschen sent ${held.count} requests`);
     const gone = await api(server.origin, person.token, `query Gone($image: ID!, $prompt: ID!) { image(id: $image) { id } videoPrompt(id: $prompt) { id } }`, { image: victim, prompt: doomed.id });
     if (gone.image !== null || gone.videoPrompt !== null) throw new Error(`the deleted image is still in the API: ${JSON.stringify(gone)}`);
-    await shot(page, pass, '07-bild-geloescht');
+    await shots(page, pass, '07-bild-geloescht');
     steps.push('image deleted');
 
     // The file picker, three files on a slow line: two go at once, each with its progress, the
@@ -1103,7 +1136,7 @@ async function managePass(browser, server) {
     await row('landscape-exif6.jpg').getByText('Wartet …').waitFor();
     await page.waitForFunction(() => document.querySelectorAll('.upload-uploading').length === 2, null, { timeout: STEP_MS });
     await until('two uploads are on their way', () => held.count === 2);
-    await shot(page, pass, '08-hochladen-langsam');
+    await shots(page, pass, '08-hochladen-langsam');
     if (held.count !== 2) throw new Error(`${held.count} uploads at once, expected 2`);
     await held.release();
     for (const name of ['tiny.png', 'landscape.heic', 'landscape-exif6.jpg']) await row(name).getByText('Hochgeladen').waitFor({ timeout: STEP_MS });
@@ -1120,27 +1153,45 @@ async function managePass(browser, server) {
       null,
       { timeout: STEP_MS },
     );
-    await shot(page, pass, '09-hochgeladen');
+    await shots(page, pass, '09-hochgeladen');
     await page.getByRole('link', { name: 'Prompt erstellen für landscape.heic' }).click();
     await heading(page, 'landscape.heic').waitFor();
     await page.getByRole('img', { name: 'Vorschau von landscape.heic (keine Vorschau möglich)' }).waitFor({ timeout: STEP_MS });
-    await shot(page, pass, '10-heic-ohne-vorschau');
+    await shots(page, pass, '10-heic-ohne-vorschau');
     await page.goBack();
     await heading(page, collection).waitFor();
     steps.push('three files picked, uploaded two at a time');
 
-    // The cards line up at every width, from the smallest phone to a wide screen.
-    for (const width of [360, 390, 480, 640, 768, 1024, 1280, 1600]) {
-      await page.setViewportSize({ width, height: 900 });
-      const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
-      if (scroll > width) throw new Error(`the collection is ${scroll} px wide on a ${width} px screen`);
-      await assertGridsAligned(page, `collection at ${width} px`);
+    // The cards line up at every width, from the smallest phone to a wide screen: the images of
+    // the collection, the collections (one of them empty, so the cards differ in height), the
+    // image screen's two cards.
+    const acrossWidths = async (where) => {
+      for (const width of [360, 390, 480, 640, 768, 1024, 1280, 1600]) {
+        await page.setViewportSize({ width, height: 900 });
+        const scroll = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (scroll > width) throw new Error(`${where} is ${scroll} px wide on a ${width} px screen`);
+        await assertGridsAligned(page, `${where} at ${width} px`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    };
+    await acrossWidths('the collection');
+    for (const name of ['Leer', 'Noch eine Sammlung mit einem langen Namen, der umbricht']) {
+      await api(server.origin, person.token, appDocument('CreateCollection'), { name });
     }
-    await page.setViewportSize({ width: 1280, height: 800 });
+    await navTo(page, 'Sammlungen');
+    await page.getByRole('link', { name: 'Leer', exact: true }).waitFor();
+    await page.locator('.collection-list > li').nth(2).waitFor();
+    await acrossWidths('the collections');
+    await shots(page, pass, '11-sammlungen');
+    await page.goto(`${server.origin}/bilder/${person.images['landscape.jpg']}`);
+    await heading(page, 'landscape.jpg').waitFor();
+    await acrossWidths('the image screen');
     steps.push('cards in line at 8 widths');
 
     // Two tabs in step on a rename: the other tab on the same collection, then on the list,
     // then on an image of the collection.
+    await page.goto(`${server.origin}/sammlungen/${collectionId}`);
+    await heading(page, collection).waitFor();
     other = await context.newPage();
     otherWatch = new Watch(other, server.origin, `${pass} (second tab)`);
     await other.goto(`${server.origin}/sammlungen/${collectionId}`);
@@ -1243,7 +1294,7 @@ async function limitsPass(browser, binary) {
     if (JSON.stringify(names) !== JSON.stringify(['landscape.png', 'landscape.webp'])) throw new Error(`the server holds ${names.join(', ')}`);
     await page.waitForFunction(() => [...document.querySelectorAll('.image-card img')].every((img) => img.complete && img.naturalWidth > 0), null, { timeout: STEP_MS });
     await assertGermanScreen(page, 'refused uploads');
-    await shot(page, pass, '01-abgelehnt');
+    await shots(page, pass, '01-abgelehnt');
     steps.push('size and pixel refusals, the rest uploaded');
 
     // Thumbnails whose URL expired before they loaded: the app fetches new URLs and they show.
@@ -1257,7 +1308,7 @@ async function limitsPass(browser, binary) {
       thumbs,
       { timeout: STEP_MS },
     );
-    await shot(page, pass, '02-vorschau-erneuert');
+    await shots(page, pass, '02-vorschau-erneuert');
     const large = await expireImagesOnTheWay(page, server, () => page.getByRole('link', { name: 'Prompt erstellen für landscape.png' }).click());
     await page.waitForFunction(
       (old) => {
@@ -1267,7 +1318,7 @@ async function limitsPass(browser, binary) {
       large,
       { timeout: STEP_MS },
     );
-    await shot(page, pass, '03-bild-erneuert');
+    await shots(page, pass, '03-bild-erneuert');
     watch.allowed.pop();
     steps.push('expired thumbnails renewed');
 
@@ -1289,7 +1340,7 @@ async function limitsPass(browser, binary) {
       if (action) await alert.getByRole('link', { name: action }).waitFor();
       await page.getByRole('button', { name: 'Erneut versuchen' }).waitFor();
       await assertGermanScreen(page, key);
-      await shot(page, pass, key === 'fault:invalid-key' ? '04-schluessel-abgelehnt' : '05-kontingent');
+      await shots(page, pass, key === 'fault:invalid-key' ? '04-schluessel-abgelehnt' : '05-kontingent');
     }
     steps.push('GEMINI_AUTH and GEMINI_QUOTA in German');
 
@@ -1325,30 +1376,36 @@ async function main() {
     });
     const done = [];
     let email = null;
+    let started = Date.now();
+    const took = () => {
+      const seconds = ((Date.now() - started) / 1000).toFixed(0);
+      started = Date.now();
+      return `${seconds} s`;
+    };
     if (options.passes.includes('desktop')) {
       email = (await personPass(browser, server, 'desktop', { width: 1280, height: 800 })).email;
-      done.push('desktop 1280×800');
+      done.push(`desktop 1280×800 (${took()})`);
     }
     if (options.passes.includes('phone')) {
       await personPass(browser, server, 'phone', { width: 390, height: 844 });
-      done.push('phone 390×844');
+      done.push(`phone 390×844 (${took()})`);
     }
     if (options.passes.includes('keyboard')) {
       if (!email) throw new Error('the keyboard pass needs the desktop pass first');
       await keyboardPass(browser, server, email);
-      done.push('keyboard');
+      done.push(`keyboard (${took()})`);
     }
     if (options.passes.includes('history')) {
       await historyPass(browser, server);
-      done.push('history');
+      done.push(`history (${took()})`);
     }
     if (options.passes.includes('manage')) {
       await managePass(browser, server);
-      done.push('manage');
+      done.push(`manage (${took()})`);
     }
     if (options.passes.includes('limits')) {
       await limitsPass(browser, options.binary);
-      done.push('limits');
+      done.push(`limits (${took()})`);
     }
     console.log(
       `web app: OK — ${done.join(', ')}${options.trusted ? ', trusted documents only' : ''}; screenshots in ${path.relative(REPO, options.screenshots)}`,

@@ -125,7 +125,9 @@ export function PromptItem({ prompt, image }: { prompt: PromptFieldsFragment; im
         ? describeFailure(prompt.errorCode).message
         : prompt.status === 'CANCELLED'
           ? 'Abgebrochen.'
-          : 'Gemini schreibt gerade …';
+          : prompt.status === 'PENDING'
+            ? 'Wartet darauf, dass Gemini sie bearbeitet …'
+            : 'Gemini schreibt gerade …';
   return (
     <li class="card prompt-item" data-status={prompt.status}>
       {image && <Thumb class="mini-thumb" src={image.url} alt="" />}
