@@ -72,12 +72,17 @@ export interface Page<N> {
 }
 
 /** Further pages of a connection, loaded with `after: endCursor` below the first page (which
- * the screen's query holds and reads again on changes). */
+ * the screen's query holds and reads again on changes). When the first page changes while more
+ * pages are shown (a record added or deleted here or elsewhere), the records below it are read
+ * again from its new end, as many as were shown plus those pushed off the first page: otherwise
+ * a record pushed off the first page would fall into the gap between it and the pages read
+ * before, and never show. */
 export function useMorePages<N extends { id: string }, V>(
   document: TypedDocumentString<unknown, V>,
-  variables: (after: string) => V,
+  variables: (after: string, first: number) => V,
   select: (data: unknown) => Page<N> | null,
   first: Page<N> | null,
+  pageSize: number,
 ) {
   const [more, setMore] = useState<N[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
@@ -85,27 +90,62 @@ export function useMorePages<N extends { id: string }, V>(
   const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const firstKey = first ? first.nodes.map((n) => n.id).join(',') : '';
+  const shownMore = useRef(0);
+  shownMore.current = more.length;
+  /** Bumped whenever the pages below start again, so an answer to an older start is dropped. */
+  const generation = useRef(0);
+  const previousFirst = useRef<string[]>([]);
 
-  // A new first page: later pages stay, without the records the first page now holds.
+  const read = (after: string, count: number) =>
+    (request as (d: TypedDocumentString<unknown, V>, v: V) => Promise<unknown>)(document, variables(after, count)).then(select);
+
   useEffect(() => {
     if (!first) return;
-    const seen = new Set(first.nodes.map((n) => n.id));
-    setMore((old) => old.filter((n) => !seen.has(n.id)));
-    if (more.length === 0) {
+    const mine = ++generation.current;
+    setLoadingMore(false);
+    const ids = first.nodes.map((n) => n.id);
+    const pushedDown = previousFirst.current.filter((id) => !ids.includes(id)).length;
+    previousFirst.current = ids;
+    const wanted = shownMore.current === 0 ? 0 : shownMore.current + pushedDown;
+    if (wanted === 0 || !first.pageInfo.hasNextPage || !first.pageInfo.endCursor) {
+      setMore([]);
       setCursor(first.pageInfo.endCursor);
       setHasMore(first.pageInfo.hasNextPage);
+      return;
     }
+    // Until the records below are read again, the old ones stay (without those the first page
+    // now holds).
+    const seen = new Set(first.nodes.map((n) => n.id));
+    setMore((old) => old.filter((n) => !seen.has(n.id)));
+    void (async () => {
+      let after: string | null = first.pageInfo.endCursor;
+      let next = true;
+      const nodes: N[] = [];
+      while (next && after !== null && nodes.length < wanted) {
+        const page = await read(after, Math.min(MAX_PAGE, wanted - nodes.length));
+        if (!page) break;
+        nodes.push(...page.nodes);
+        after = page.pageInfo.endCursor;
+        next = page.pageInfo.hasNextPage;
+      }
+      if (mine !== generation.current) return;
+      setMore(nodes);
+      setCursor(after);
+      setHasMore(next && after !== null);
+    })().catch((err: unknown) => {
+      if (mine === generation.current) setError(err instanceof ApiError ? err : null);
+    });
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [firstKey]);
 
   const loadMore = useCallback(() => {
     if (!cursor || loadingMore) return;
+    const mine = generation.current;
     setLoadingMore(true);
     setError(null);
-    (request as (d: TypedDocumentString<unknown, V>, v: V) => Promise<unknown>)(document, variables(cursor))
-      .then((result) => {
-        const page = select(result);
-        if (!page) return;
+    read(cursor, pageSize)
+      .then((page) => {
+        if (!page || mine !== generation.current) return;
         setMore((old) => {
           const seen = new Set(old.map((n) => n.id));
           return [...old, ...page.nodes.filter((n) => !seen.has(n.id))];
@@ -114,12 +154,18 @@ export function useMorePages<N extends { id: string }, V>(
         setHasMore(page.pageInfo.hasNextPage);
       })
       .catch((err: unknown) => setError(err instanceof ApiError ? err : null))
-      .finally(() => setLoadingMore(false));
-  }, [cursor, loadingMore, document, variables, select]);
+      .finally(() => {
+        if (mine === generation.current) setLoadingMore(false);
+      });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [cursor, loadingMore, document, variables, select, pageSize]);
 
   const all = first ? [...first.nodes, ...more.filter((n) => !first.nodes.some((f) => f.id === n.id))] : [];
   return { nodes: all, hasMore, loadMore, loadingMore, error, setMore };
 }
+
+/** The API's largest page (`first` at most 100). */
+const MAX_PAGE = 100;
 
 /** Sets the document title for the current screen. */
 export function useTitle(title: string) {

@@ -2,7 +2,7 @@
 // confirmation dialog, thumbnails that renew their signed URL, status badges.
 
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useId, useRef, useState } from 'preact/hooks';
 import type { Problem } from './errors';
 import type { VideoPromptStatus } from './gql/graphql';
 
@@ -95,6 +95,9 @@ export function ConfirmDialog({
   onCancel: () => void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  // Each dialog's own id: a screen has several (one per image card), and a shared id would name
+  // them all after the first.
+  const titleId = useId();
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -105,13 +108,13 @@ export function ConfirmDialog({
     <dialog
       ref={ref}
       class="dialog"
-      aria-labelledby="dialog-title"
+      aria-labelledby={titleId}
       onCancel={(event) => {
         event.preventDefault();
         onCancel();
       }}
     >
-      <h2 id="dialog-title">{title}</h2>
+      <h2 id={titleId}>{title}</h2>
       <div class="dialog-body">{children}</div>
       <div class="dialog-actions">
         <Button onClick={onCancel}>Abbrechen</Button>
@@ -123,8 +126,10 @@ export function ConfirmDialog({
   );
 }
 
-/** An image from its signed, expiring URL. When the URL has expired (the image fails to load),
- * `onExpired` fetches a fresh one, once per URL. */
+/** An image from its signed, expiring URL. When it fails to load, `onExpired` fetches a fresh
+ * URL (the signed one may have expired); until a new URL comes, and for good if none does or it
+ * fails too (a HEIC photo, which most browsers cannot show), a plain "Keine Vorschau" box stands
+ * where the image would be, never the browser's broken-image icon. */
 export function Thumb({
   src,
   alt,
@@ -141,6 +146,24 @@ export function Thumb({
   class?: string;
 }) {
   const [failed, setFailed] = useState<string | null>(null);
+  // Fresh URLs asked for since the last image that loaded: an image that cannot be shown at all
+  // must not ask for new URLs for ever.
+  const renewals = useRef(0);
+  if (failed === src) {
+    // The large view keeps the picture's proportions (the small ones have their own).
+    const ratio = width && height ? { '--ratio': `${width} / ${height}` } : undefined;
+    return (
+      <span
+        class={`${className ?? 'thumb'} thumb-missing`}
+        style={ratio}
+        role={alt ? 'img' : undefined}
+        aria-label={alt ? `${alt} (keine Vorschau möglich)` : undefined}
+        aria-hidden={alt ? undefined : 'true'}
+      >
+        Keine Vorschau
+      </span>
+    );
+  }
   return (
     <img
       class={className ?? 'thumb'}
@@ -150,10 +173,15 @@ export function Thumb({
       height={height ?? undefined}
       loading="lazy"
       decoding="async"
+      onLoad={() => {
+        renewals.current = 0;
+      }}
       onError={() => {
-        if (failed === src) return;
         setFailed(src);
-        onExpired?.();
+        if (renewals.current < 2) {
+          renewals.current += 1;
+          onExpired?.();
+        }
       }}
     />
   );

@@ -15,7 +15,13 @@ export function AllPrompts() {
   useTitle('Alle Prompts');
   const heading = useHeadingFocus();
   const query = useQuery(AllPromptsDocument, { first: PAGE }, ['prompts']);
-  const more = useMorePages(AllPromptsDocument, useCallback((after: string) => ({ first: PAGE, after }), []), select, query.data ? select(query.data) : null);
+  const more = useMorePages(
+    AllPromptsDocument,
+    useCallback((after: string, first: number) => ({ first, after }), []),
+    select,
+    query.data ? select(query.data) : null,
+    PAGE,
+  );
   return (
     <section>
       <h1 tabIndex={-1} ref={heading}>Alle Prompts</h1>

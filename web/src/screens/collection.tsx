@@ -42,9 +42,10 @@ export function CollectionScreen({ id }: { id: string }) {
   const heading = useHeadingFocus();
   const more = useMorePages(
     CollectionDocument,
-    useCallback((after: string) => ({ id, first: PAGE, after }), [id]),
+    useCallback((after: string, first: number) => ({ id, first, after }), [id]),
     select,
     query.data ? select(query.data) : null,
+    PAGE,
   );
 
   if (query.loading && !query.data) return <Loading />;
@@ -309,9 +310,9 @@ function Uploader({ collectionId, onUploaded }: { collectionId: string; onUpload
           type="file"
           multiple
           accept={ACCEPT}
-          class="visually-hidden"
-          tabIndex={-1}
-          aria-label="Bilddateien auswählen"
+          // Out of sight and out of the accessibility tree: the button above opens it, and a
+          // screen reader would otherwise offer a second, unreachable "button".
+          hidden
           onChange={(event) => {
             const input = event.currentTarget;
             if (input.files) add(input.files);
@@ -384,7 +385,7 @@ function ImageCard({
         {formatBytes(image.byteSize)}
       </p>
       <div class="actions">
-        <a class="button button-primary" href={`/bilder/${image.id}`} aria-label={`Prompt für ${image.fileName} erstellen`}>
+        <a class="button button-primary" href={`/bilder/${image.id}`} aria-label={`Prompt erstellen für ${image.fileName}`}>
           Prompt erstellen
         </a>
         <Button variant="danger" onClick={() => setConfirming(true)} aria-label={`${image.fileName} löschen`}>

@@ -17,7 +17,13 @@ export function Collections() {
   useTitle('Sammlungen');
   const heading = useHeadingFocus();
   const query = useQuery(CollectionsDocument, { first: PAGE }, ['collections']);
-  const more = useMorePages(CollectionsDocument, useCallback((after: string) => ({ first: PAGE, after }), []), select, query.data ? select(query.data) : null);
+  const more = useMorePages(
+    CollectionsDocument,
+    useCallback((after: string, first: number) => ({ first, after }), []),
+    select,
+    query.data ? select(query.data) : null,
+    PAGE,
+  );
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);

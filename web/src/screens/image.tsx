@@ -28,15 +28,17 @@ type PromptNode = NonNullable<ImageQuery['image']>['videoPrompts']['nodes'][numb
 const select = (data: unknown): Page<PromptNode> | null => (data as ImageQuery).image?.videoPrompts ?? null;
 
 export function ImageScreen({ id, me }: { id: string; me: Me | null }) {
-  const query = useQuery(ImageDocument, { id, first: PAGE }, [`image:${id}`]);
+  // 'collections' too: the breadcrumbs name the collection, which another tab may rename.
+  const query = useQuery(ImageDocument, { id, first: PAGE }, [`image:${id}`, 'collections']);
   const image = query.data?.image ?? null;
   useTitle(image?.fileName ?? 'Bild');
   const heading = useHeadingFocus();
   const more = useMorePages(
     ImageDocument,
-    useCallback((after: string) => ({ id, first: PAGE, after }), [id]),
+    useCallback((after: string, first: number) => ({ id, first, after }), [id]),
     select,
     query.data ? select(query.data) : null,
+    PAGE,
   );
 
   // Records of this image change live (here, in another tab, by the worker): the first events
@@ -123,7 +125,9 @@ export function PromptItem({ prompt, image }: { prompt: PromptFieldsFragment; im
         ? describeFailure(prompt.errorCode).message
         : prompt.status === 'CANCELLED'
           ? 'Abgebrochen.'
-          : 'Gemini schreibt gerade …';
+          : prompt.status === 'PENDING'
+            ? 'Wartet darauf, dass Gemini sie bearbeitet …'
+            : 'Gemini schreibt gerade …';
   return (
     <li class="card prompt-item" data-status={prompt.status}>
       {image && <Thumb class="mini-thumb" src={image.url} alt="" />}

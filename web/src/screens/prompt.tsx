@@ -22,7 +22,9 @@ import { usePickers } from './pickers';
 export function PromptScreen({ id }: { id: string }) {
   useTitle('Prompt');
   const heading = useHeadingFocus();
-  const query = useQuery(VideoPromptDocument, { id }, [`prompt:${id}`]);
+  // 'collections' too: the breadcrumbs name the collection and the image, which another tab may
+  // rename or delete.
+  const query = useQuery(VideoPromptDocument, { id }, [`prompt:${id}`, 'collections']);
   const [live, setLive] = useState<PromptDetailFieldsFragment | null>(null);
   const pickers = usePickers();
 
