@@ -31,7 +31,7 @@
 //     waiting; a HEIC photo the browser cannot show gets a "Keine Vorschau" box; a second tab
 //     in step on renames; the cards in line at eight widths from 360 to 1600 px.
 //   limits, on a server of its own (`--upload-limit 7KiB --max-image-pixels 300000
-//     --image-url-ttl 3s --max-attempts 2`): one drop of four, a file too large and one with
+//     --image-url-ttl 5s --max-attempts 2`): one drop of four, a file too large and one with
 //     too many pixels refused with their German reasons while the other two upload;
 //     thumbnails whose URL expired before they loaded are renewed and show; GEMINI_AUTH and
 //     GEMINI_QUOTA in German with what to do.
@@ -1252,7 +1252,7 @@ async function managePass(browser, server) {
 // 3 s: the refusals for size and pixels with their German reasons while the rest of the drop
 // goes on; thumbnails that fail because their URL expired are renewed.
 
-const LIMITS = ['--upload-limit', '7KiB', '--max-image-pixels', '300000', '--image-url-ttl', '3s', '--max-attempts', '2'];
+const LIMITS = ['--upload-limit', '7KiB', '--max-image-pixels', '300000', '--image-url-ttl', '5s', '--max-attempts', '2'];
 
 /** Holds every request for an image until the signed URL of the first one has expired (the
  * server then answers it 403), then lets them all through; returns the URLs that were held. */
@@ -1319,7 +1319,7 @@ async function limitsPass(browser, binary) {
     steps.push('size and pixel refusals, the rest uploaded');
 
     // Thumbnails whose URL expired before they loaded: the app fetches new URLs and they show.
-    // (The browser logs each 403 of an expired URL; on this server, whose URLs live 3 s, that
+    // (The browser logs each 403 of an expired URL; on this server, whose URLs live 5 s, that
     // may also happen on a slow machine elsewhere in the pass, and the app recovers the same.)
     const thumbs = await expireImagesOnTheWay(page, server, () => page.reload({ waitUntil: 'commit' }));
     await page.waitForFunction(

@@ -207,6 +207,15 @@ export const DeleteImageMutation = graphql(`
   }
 `);
 
+export const ImageUrlQuery = graphql(`
+  query ImageUrl($id: ID!) {
+    image(id: $id) {
+      id
+      url
+    }
+  }
+`);
+
 export const ImageQuery = graphql(`
   query Image($id: ID!, $first: Int!, $after: String) {
     image(id: $id) {

@@ -8,6 +8,7 @@ import {
   CollectionDocument,
   DeleteCollectionDocument,
   DeleteImageDocument,
+  ImageUrlDocument,
   RenameCollectionDocument,
   type CollectionQuery,
 } from '../gql/graphql';
@@ -361,6 +362,19 @@ function ImageCard({
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<Problem | null>(null);
+  // The card renews its own image's URL: the collection's query reads only its first page, so
+  // refetching it would leave the cards of later pages with expired URLs.
+  const [url, setUrl] = useState(image.url);
+  useEffect(() => setUrl(image.url), [image.url]);
+  const renewUrl = async () => {
+    try {
+      const data = await request(ImageUrlDocument, { id: image.id });
+      if (data.image) setUrl(data.image.url);
+      else onExpired();
+    } catch {
+      // Offline or signed out: the screen says so elsewhere; the box stays until then.
+    }
+  };
   const remove = async () => {
     setBusy(true);
     try {
@@ -377,7 +391,7 @@ function ImageCard({
   return (
     <li class="card image-card">
       <a href={`/bilder/${image.id}`} class="image-link">
-        <Thumb src={image.url} alt="" width={image.width} height={image.height} onExpired={onExpired} />
+        <Thumb src={url} alt="" width={image.width} height={image.height} onExpired={renewUrl} />
         <span class="image-name">{image.fileName}</span>
       </a>
       <p class="meta">

@@ -103,8 +103,8 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
             <p id="api-key-hint" class="hint">
               {config.demo ? (
                 <>
-                  In der Demo funktioniert jeder Schlüssel, zum Beispiel „demo“. Mit „fault:slow:3000“ schreibt der Platzhalter
-                  langsam, so sehen Sie den Prompt wachsen; „fault:blocked“ zeigt eine blockierte Anfrage.{' '}
+                  In der Demo funktioniert jeder Schlüssel, zum Beispiel „demo“. Mit „fault:slow:20000“ braucht der Platzhalter
+                  20 Sekunden (Zeit zum Abbrechen); „fault:blocked“ zeigt eine blockierte Anfrage.{' '}
                 </>
               ) : null}
               Einen Schlüssel erstellen Sie kostenlos im{' '}
