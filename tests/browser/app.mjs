@@ -49,6 +49,7 @@
 // Waits for conditions, never for a fixed time. Prints one summary line; exit 0 on success.
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,16 +62,6 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const FIXTURES = path.join(REPO, 'tests', 'fixtures', 'images');
 const STEP_MS = 20_000;
 const OVERALL_MS = Number(process.env.WEB_APP_TEST_TIMEOUT_MS || 600_000);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const PASSWORD = 'correct horse battery staple';
 
 // ---------------------------------------------------------------------------------------------
@@ -1392,7 +1383,7 @@ async function main() {
   try {
     await server.start();
     browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+      executablePath: CHROMIUM_PATH,
       args: CHROMIUM_ARGS,
     });
     const done = [];

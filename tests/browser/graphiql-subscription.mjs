@@ -10,6 +10,7 @@
 // Prints `graphiql-subscription: OK …`; exit 0 on success, 1 on failure, 2 on usage.
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 
 const [base, token, imageId] = process.argv.slice(2);
 if (!base || !token || !imageId) {
@@ -29,9 +30,9 @@ const SUBSCRIPTION = `subscription { videoPromptUpdated(imageId: "${imageId}") {
 const HEADERS = JSON.stringify({ Authorization: `Bearer ${token}` });
 
 const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  executablePath: CHROMIUM_PATH,
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  args: CHROMIUM_ARGS,
 });
 const problems = [];
 const frames = [];

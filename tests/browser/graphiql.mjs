@@ -23,6 +23,7 @@
 // Prints one summary line; exit 0 on success, 1 on a failed check, 2 on usage.
 
 import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './chromium.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,16 +33,6 @@ const EXPECTED = ['Kreisfahrt um das Motiv', 'Statische Kamera'];
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FAILURE_SCREENSHOT = path.join(REPO_ROOT, 'target', 'graphiql-failure.png');
 const OVERALL_MS = Number(process.env.GRAPHIQL_TEST_TIMEOUT_MS || 30_000);
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 function usage(message) {
   if (message) console.error(`graphiql.mjs: ${message}`);
@@ -103,7 +94,7 @@ async function main() {
     process.exit(1);
   }, OVERALL_MS + 15_000).unref();
 
-  const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+  const executablePath = CHROMIUM_PATH;
   if (!fs.existsSync(executablePath)) {
     console.error(`graphiql: FAIL — no Chromium at ${executablePath} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
     process.exit(1);
