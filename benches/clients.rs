@@ -31,7 +31,7 @@ use reqwest::{RequestBuilder, header};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use testkit::{
-    Api, TestDatabase,
+    Api,
     scenario::{create_collection, register, upload_accepted},
 };
 
@@ -99,34 +99,15 @@ fn main() {
 }
 
 async fn run(options: Options) {
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut command = common::videoprompt();
-    command
-        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(data_dir.path());
-    let mut database_url = format!(
-        "sqlite://{}?mode=rw",
-        data_dir.path().join("videoprompt.db").display()
-    );
-    let mut _database = None;
-    if options.backend == "postgres" {
-        let created = TestDatabase::create()
-            .await
-            .expect("PostgreSQL is not reachable: set VIDEOPROMPT_TEST_POSTGRES_URL");
-        command.env("DATABASE_URL", created.url()).env(
-            "VIDEOPROMPT_MASTER_KEY",
-            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-        );
-        database_url = created.url().to_owned();
-        _database = Some(created);
-    }
-    let server = common::start(command).keeping(data_dir);
-    let api: &Api = server.as_ref();
+    let server = common::Server::start(&options.backend).await;
+    let api = server.api();
 
     // The rows: 20 × 20 × 5, and one image with many prompts to export.
     let (token, user_id) = register(api, "clients@bench.test").await;
     let user_id: uuid::Uuid = user_id.parse().unwrap();
-    let db = sea_orm::Database::connect(&database_url).await.unwrap();
+    let db = sea_orm::Database::connect(&server.database_url)
+        .await
+        .unwrap();
     let png = testkit::scenario::fixture("tiny.png");
     let mut small_image = String::new();
     for c in 0..20 {
@@ -174,12 +155,12 @@ async fn run(options: Options) {
 
 async fn export(
     api: &Api,
-    server: &testkit::ServerProcess,
+    server: &common::Server,
     token: &str,
     image: uuid::Uuid,
     options: &Options,
 ) {
-    let peak_before = common::memory_kib(server, "VmHWM") as f64 / 1024.0;
+    let peak_before = server.peak_rss_mib();
     let mut times = Vec::new();
     let mut size = 0;
     for _ in 0..options.exports {
@@ -200,7 +181,7 @@ async fn export(
         }
         times.push(started.elapsed());
     }
-    let peak_after = common::memory_kib(server, "VmHWM") as f64 / 1024.0;
+    let peak_after = server.peak_rss_mib();
     println!(
         "export csv prompts={} bytes={} times={} peak RSS {peak_before:.1} -> {peak_after:.1} MiB",
         options.export_prompts,

@@ -107,8 +107,8 @@ fn main() {
         runtime.block_on(async move {
             for file_active_delay in [Duration::ZERO, Duration::from_millis(100)] {
                 let stand_in = StandIn::spawn(StandInConfig {
-                    latency: Duration::ZERO,
                     file_active_delay,
+                    ..StandInConfig::default()
                 })
                 .await
                 .expect("stand-in");

@@ -37,7 +37,7 @@ use std::{
 
 use serde_json::{Value, json};
 use testkit::{
-    Api, ServerProcess, TestDatabase,
+    Api,
     scenario::{PASSWORD, create_collection, register, upload_accepted},
 };
 
@@ -105,57 +105,6 @@ fn options() -> Options {
     options
 }
 
-/// The server under test, a child process on its own port, and its PostgreSQL database if it
-/// has one (dropped after the process is killed).
-struct Server {
-    process: ServerProcess,
-    /// Where the server keeps its rows, for scenarios that write many straight to the database.
-    database_url: String,
-    _database: Option<TestDatabase>,
-}
-
-impl Server {
-    async fn start(backend: &str) -> Server {
-        let data_dir = tempfile::tempdir().unwrap();
-        let mut command = common::videoprompt();
-        command
-            // Every bench client signs up from 127.0.0.1: lift the per-address sign-up limit.
-            .args(["serve", "--registrations-per-address", "1000000"])
-            .args(["--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir.path());
-        let mut database_url = format!(
-            "sqlite://{}?mode=rw",
-            data_dir.path().join("videoprompt.db").display()
-        );
-        let mut database = None;
-        if backend == "postgres" {
-            let created = TestDatabase::create()
-                .await
-                .expect("PostgreSQL is not reachable: set VIDEOPROMPT_TEST_POSTGRES_URL");
-            command.env("DATABASE_URL", created.url()).env(
-                "VIDEOPROMPT_MASTER_KEY",
-                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-            );
-            database_url = created.url().to_owned();
-            database = Some(created);
-        }
-        Server {
-            process: common::start(command).keeping(data_dir),
-            database_url,
-            _database: database,
-        }
-    }
-
-    fn api(&self) -> &Api {
-        self.process.as_ref()
-    }
-
-    /// The server's peak resident memory so far (`VmHWM`), in MiB.
-    fn peak_rss_mib(&self) -> f64 {
-        common::memory_kib(&self.process, "VmHWM") as f64 / 1024.0
-    }
-}
-
 const LOGIN: &str = "mutation($input: CredentialsInput!) { login(input: $input) { token } }";
 const ME: &str = "{ me { email hasGeminiApiKey } }";
 
@@ -164,7 +113,7 @@ fn credentials(email: &str) -> Value {
 }
 
 async fn scenario_me(backend: &str, options: &Options) {
-    let server = Server::start(backend).await;
+    let server = common::Server::start(backend).await;
     let api = server.api();
 
     let (token, _) = register(api, "reader@bench.test").await;
@@ -276,7 +225,7 @@ async fn measure(
 }
 
 async fn scenario_collections(backend: &str, options: &Options) {
-    let server = Server::start(backend).await;
+    let server = common::Server::start(backend).await;
     let api = server.api();
     let (token, _) = register(api, "albums@bench.test").await;
     let image = testkit::scenario::fixture("tiny.png");
@@ -321,7 +270,7 @@ const PROMPTS_QUERY: &str =
     "query($id: ID!) { image(id: $id) { videoPrompts(first: 5) { nodes { id status prompt } } } }";
 
 async fn scenario_prompts(backend: &str, options: &Options) {
-    let server = Server::start(backend).await;
+    let server = common::Server::start(backend).await;
     let api = server.api();
     let (token, user_id) = register(api, "crowded@bench.test").await;
     let user_id: uuid::Uuid = user_id.parse().unwrap();

@@ -44,6 +44,7 @@ async fn stand_in(args: crate::config::StandInArgs) -> anyhow::Result<()> {
     let config = gemini::StandInConfig {
         latency: Duration::from_millis(args.latency_ms),
         file_active_delay: Duration::from_millis(args.file_active_delay_ms),
+        stream_duration: Duration::ZERO,
     };
     tracing::info!(
         address = %listener.local_addr()?,
@@ -53,10 +54,54 @@ async fn stand_in(args: crate::config::StandInArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn serve(args: crate::config::ServeArgs) -> anyhow::Result<()> {
+async fn serve(mut args: crate::config::ServeArgs) -> anyhow::Result<()> {
     telemetry::init(args.log_format);
     // Before anything can announce the server: a signal from then on shuts down gracefully.
     let shutdown = shutdown_signal();
+    let demo = if args.demo {
+        Some(demo_stand_in(&mut args).await?)
+    } else {
+        None
+    };
     let app = Application::build(args).await?;
-    app.run_until_stopped(shutdown).await
+    let served = app.run_until_stopped(shutdown).await;
+    // The stand-in outlives the server, so generations handed back at shutdown are answered.
+    if let Some((stop, stand_in)) = demo {
+        stop.cancel();
+        let _ = stand_in.await;
+    }
+    served
+}
+
+/// How long the demo's stand-in takes to stream a prompt.
+const DEMO_STREAM_DURATION: std::time::Duration = std::time::Duration::from_millis(2500);
+
+/// `serve --demo`: the Gemini stand-in on a free loopback port of this process, and the server
+/// pointed at it. Returns what stops it and its task.
+async fn demo_stand_in(
+    args: &mut crate::config::ServeArgs,
+) -> anyhow::Result<(
+    tokio_util::sync::CancellationToken,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+)> {
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        .await
+        .context("could not listen for the demo's Gemini stand-in")?;
+    let addr = listener.local_addr()?;
+    args.gemini.gemini_base_url = format!("http://{addr}");
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stand_in = tokio::spawn(gemini::stand_in::serve(
+        listener,
+        gemini::StandInConfig {
+            // Long enough to watch the prompt grow, short enough not to wait for it.
+            stream_duration: DEMO_STREAM_DURATION,
+            ..gemini::StandInConfig::default()
+        },
+        stop.clone().cancelled_owned(),
+    ));
+    tracing::warn!(
+        stand_in = %addr,
+        "demo mode: generations go to the local Gemini stand-in, not to Google; its answers are made up"
+    );
+    Ok((stop, stand_in))
 }

@@ -89,6 +89,18 @@ pub struct ServeArgs {
     /// Log format: `text` for people, `json` for log collectors.
     #[arg(long, env = "VIDEOPROMPT_LOG_FORMAT", default_value = "text")]
     pub log_format: LogFormat,
+
+    /// Offline demo: runs the local Gemini stand-in inside this process, on a loopback port,
+    /// and sends every generation there instead of to Google (overrides `--gemini-base-url`),
+    /// so the whole flow works with no key and no internet; the web app shows a banner saying
+    /// that the answers are made up locally.
+    #[arg(
+        long,
+        env = "VIDEOPROMPT_DEMO",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub demo: bool,
 }
 
 /// The keys the server seals and signs with.

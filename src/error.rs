@@ -61,6 +61,13 @@ pub enum AppError {
         field: Option<&'static str>,
         message: String,
     },
+    /// An uploaded file that is not an image the server takes: BAD_USER_INPUT on the field
+    /// `file`, with `extensions.reason` naming why in a word an app can translate
+    /// (`UNSUPPORTED_TYPE`, `INCOMPLETE`, `DAMAGED`, `TOO_MANY_PIXELS`).
+    RefusedFile {
+        reason: &'static str,
+        message: String,
+    },
     Conflict(String),
     /// Too many sign-in attempts from this client: `RATE_LIMITED` with `extensions.retryAfter`.
     RateLimited(crate::auth::throttle::RetryAfter),
@@ -85,7 +92,9 @@ impl AppError {
             Self::Unauthenticated => "You are not signed in, or your session has expired.".into(),
             Self::InvalidCredentials => "E-mail or password is wrong.".into(),
             Self::NotFound(what) => what.message().into(),
-            Self::BadUserInput { message, .. } | Self::Conflict(message) => message.clone(),
+            Self::BadUserInput { message, .. }
+            | Self::RefusedFile { message, .. }
+            | Self::Conflict(message) => message.clone(),
             Self::PayloadTooLarge(message) => message.clone(),
             Self::RateLimited(wait) => format!(
                 "Too many attempts from your address; try again in {} seconds.",
@@ -103,7 +112,7 @@ impl AppError {
         match self {
             Self::Unauthenticated | Self::InvalidCredentials => code::UNAUTHENTICATED,
             Self::NotFound(_) => code::NOT_FOUND,
-            Self::BadUserInput { .. } => code::BAD_USER_INPUT,
+            Self::BadUserInput { .. } | Self::RefusedFile { .. } => code::BAD_USER_INPUT,
             Self::Conflict(_) => code::CONFLICT,
             Self::RateLimited(_) => code::RATE_LIMITED,
             Self::PayloadTooLarge(_) => code::PAYLOAD_TOO_LARGE,
@@ -140,6 +149,10 @@ impl From<AppError> for async_graphql::Error {
         } = &err
         {
             extensions.set("field", *field);
+        }
+        if let AppError::RefusedFile { reason, .. } = &err {
+            extensions.set("field", "file");
+            extensions.set("reason", *reason);
         }
         if let AppError::RateLimited(wait) = &err {
             extensions.set("retryAfter", wait.seconds());

@@ -256,7 +256,13 @@ impl Application {
             },
             trusted_proxies: Arc::new(TrustedProxies::new(args.graphql.trusted_proxies.0.clone())),
         };
-        let router = http::router(state.clone(), endpoint, &args.graphql.cors_origins);
+        let web_app = http::web_app::WebApp::new(&http::web_app::WebAppSettings {
+            demo: args.demo,
+            upload_limit: args.uploads.upload_limit,
+            max_image_pixels: args.uploads.max_image_pixels,
+            public_base_url: args.uploads.public_base_url.clone(),
+        });
+        let router = http::router(state.clone(), endpoint, &args.graphql.cors_origins, web_app);
         let worker = Worker::build(&args, &state, instance, several_instances)?;
         Ok(Self {
             listener,
@@ -329,7 +335,10 @@ impl Application {
             self.state.store.clone(),
             stopping.clone(),
         ));
-        tracing::info!("listening on http://{addr}; GraphiQL at http://{addr}/");
+        // Tests and scripts read the port from "GraphiQL at http://127.0.0.1:PORT/".
+        tracing::info!(
+            "listening on http://{addr}; the app at http://{addr}/, GraphiQL at http://{addr}/graphiql"
+        );
         server::serve(self.listener, self.router, self.server, {
             let stopping = stopping.clone();
             async move {

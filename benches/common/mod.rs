@@ -1,7 +1,7 @@
 //! What the benchmarks share beyond [`testkit`] (which starts and drives the processes, see
 //! `testkit/src/lib.rs`): the benchmarked release binary as a command, the Gemini stand-in as
-//! a child process, a process's memory from `/proc`, latency percentiles, and finished prompts
-//! written straight to the database.
+//! a child process, the server under test on SQLite or PostgreSQL, a process's memory from
+//! `/proc`, latency percentiles, and finished prompts written straight to the database.
 //!
 //! Included by each benchmark with `mod common;`; each uses only part of it.
 #![allow(dead_code)]
@@ -41,6 +41,57 @@ pub fn videoprompt() -> Command {
 pub fn start(command: Command) -> ServerProcess {
     ServerProcess::start(command)
         .unwrap_or_else(|(status, log)| panic!("the server did not start ({status}):\n{log}"))
+}
+
+/// The server under test, a child process on its own port, and its PostgreSQL database if it
+/// has one (dropped after the process is killed).
+pub struct Server {
+    pub process: ServerProcess,
+    /// Where the server keeps its rows, for scenarios that write many straight to the database.
+    pub database_url: String,
+    _database: Option<testkit::TestDatabase>,
+}
+
+impl Server {
+    pub async fn start(backend: &str) -> Server {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut command = videoprompt();
+        command
+            // Every bench client signs up from 127.0.0.1: lift the per-address sign-up limit.
+            .args(["serve", "--registrations-per-address", "1000000"])
+            .args(["--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir.path());
+        let mut database_url = format!(
+            "sqlite://{}?mode=rw",
+            data_dir.path().join("videoprompt.db").display()
+        );
+        let mut database = None;
+        if backend == "postgres" {
+            let created = testkit::TestDatabase::create()
+                .await
+                .expect("PostgreSQL is not reachable: set VIDEOPROMPT_TEST_POSTGRES_URL");
+            command.env("DATABASE_URL", created.url()).env(
+                "VIDEOPROMPT_MASTER_KEY",
+                "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            );
+            database_url = created.url().to_owned();
+            database = Some(created);
+        }
+        Server {
+            process: start(command).keeping(data_dir),
+            database_url,
+            _database: database,
+        }
+    }
+
+    pub fn api(&self) -> &testkit::Api {
+        self.process.as_ref()
+    }
+
+    /// The server's peak resident memory so far (`VmHWM`), in MiB.
+    pub fn peak_rss_mib(&self) -> f64 {
+        memory_kib(&self.process, "VmHWM") as f64 / 1024.0
+    }
 }
 
 /// The Gemini stand-in, answering each generation after `latency_ms`.

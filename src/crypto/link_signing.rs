@@ -53,6 +53,15 @@ impl LinkKey {
     }
 }
 
+/// The prefix of absolute links (`https://example.com`, no trailing slash) from the configured
+/// public base URL; empty for relative links.
+pub fn base_url(configured: Option<&str>) -> String {
+    configured
+        .unwrap_or_default()
+        .trim_end_matches('/')
+        .to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

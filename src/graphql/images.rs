@@ -263,7 +263,9 @@ pub struct ImageMutation;
 impl ImageMutation {
     /// Uploads an image into one of your collections, by the GraphQL multipart request spec.
     /// PNG, JPEG, WebP or HEIC/HEIF (the type is read from the bytes, not the file name), within
-    /// the size and pixel limits.
+    /// the size and pixel limits. A file that is not such an image answers BAD_USER_INPUT with
+    /// `extensions.field` `file` and `extensions.reason`: `UNSUPPORTED_TYPE`, `INCOMPLETE`,
+    /// `DAMAGED` or `TOO_MANY_PIXELS`.
     async fn upload_image(
         &self,
         ctx: &Context<'_>,

@@ -2,7 +2,8 @@
 //!
 //! The signature is the authorisation (a download link carries no bearer token). A bad
 //! signature, an expired link and a malformed one all answer a bare 403, and a scope deleted
-//! since the link was made a 404, so the route tells nothing about what exists. The body is
+//! since the link was made a 404, so the route tells nothing about what exists. While the most
+//! exports are being written at once for too long, 503 with `Retry-After`. The body is
 //! streamed as the records are read (`services::exports`); `Content-Disposition` makes the
 //! browser save it under a readable name.
 
@@ -15,17 +16,11 @@ use axum::{
 use futures_util::TryStreamExt;
 use uuid::Uuid;
 
+use super::image_bytes::SignedParams;
 use crate::{
-    services::exports::{ExportFormat, ExportScope},
+    services::exports::{ExportFormat, ExportScope, OpenError},
     state::AppState,
 };
-
-/// Read as plain strings: a malformed value gets the same bare 403 as a wrong one.
-#[derive(serde::Deserialize)]
-pub struct SignedParams {
-    exp: Option<String>,
-    sig: Option<String>,
-}
 
 pub async fn get(
     State(state): State<AppState>,
@@ -41,9 +36,16 @@ pub async fn get(
         return StatusCode::FORBIDDEN.into_response();
     }
     let export = match state.exports.open(scope, format, now).await {
-        Ok(Some(export)) => export,
-        Ok(None) => return StatusCode::NOT_FOUND.into_response(),
-        Err(err) => {
+        Ok(export) => export,
+        Err(OpenError::Gone) => return StatusCode::NOT_FOUND.into_response(),
+        Err(OpenError::Busy) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, HeaderValue::from_static("10"))],
+            )
+                .into_response();
+        }
+        Err(OpenError::Failed(err)) => {
             let _ = async_graphql::Error::from(err); // logs the cause
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
@@ -81,8 +83,8 @@ fn parse(
     let (id, extension) = file.split_once('.')?;
     let scope = ExportScope::parse(kind, Uuid::parse_str(id).ok()?)?;
     let format = ExportFormat::from_extension(extension)?;
-    let expires = params.exp?.parse().ok()?;
-    Some((scope, format, expires, params.sig?))
+    let (expires, signature) = params.parts()?;
+    Some((scope, format, expires, signature))
 }
 
 /// `attachment` with the name in plain ASCII (`filename`, for old clients) and in UTF-8

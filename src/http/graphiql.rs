@@ -1,5 +1,5 @@
-//! GraphiQL, served from the binary: `GET /` is the page, `GET /graphiql/{file}` its scripts
-//! and styles.
+//! GraphiQL, served from the binary: `GET /graphiql` is the page, `GET /graphiql/{file}` its
+//! scripts and styles. (`/` is the web app, `http::web_app`.)
 //!
 //! Everything is embedded at compile time from `assets/graphiql/` (the vendored npm builds of
 //! GraphiQL, React and ReactDOM; see `assets/graphiql/VERSIONS.md`), so the page loads nothing
@@ -20,10 +20,10 @@ use std::sync::OnceLock;
 
 use axum::{
     Router,
-    body::Body,
+    body::Bytes,
     extract::Path,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
-    response::{IntoResponse, Response},
+    http::{HeaderMap, HeaderValue, header},
+    response::Response,
     routing::get,
 };
 
@@ -45,10 +45,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 const ASSET_CACHE_CONTROL: &str = "public, max-age=3600";
 const PAGE_CACHE_CONTROL: &str = "no-cache";
 
-const HTML: &str = "text/html; charset=utf-8";
-const JS: &str = "text/javascript; charset=utf-8";
-const CSS: &str = "text/css; charset=utf-8";
-const TEXT: &str = "text/plain; charset=utf-8";
+use super::embedded::{self, CSS, HTML, JS, TEXT};
 
 /// One embedded file.
 struct Asset {
@@ -59,17 +56,9 @@ struct Asset {
 }
 
 impl Asset {
-    /// A strong entity tag: the length and a 64-bit FNV-1a hash of the bytes.
+    /// A strong entity tag, computed at first use.
     fn etag(&self) -> &HeaderValue {
-        self.etag.get_or_init(|| {
-            let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-            for &byte in self.body {
-                hash ^= u64::from(byte);
-                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-            }
-            HeaderValue::try_from(format!("\"{:x}-{hash:016x}\"", self.body.len()))
-                .expect("an ETag of hex digits is a valid header value")
-        })
+        self.etag.get_or_init(|| embedded::etag_of(self.body))
     }
 }
 
@@ -88,7 +77,7 @@ macro_rules! asset {
     };
 }
 
-/// The page itself, at `/`.
+/// The page itself, at `/graphiql`.
 static PAGE: Asset = asset!("index.html", HTML);
 
 /// The files under `/graphiql/`.
@@ -102,11 +91,11 @@ static ASSETS: [Asset; 7] = [
     asset!("LICENSES.md", TEXT),
 ];
 
-/// The GraphiQL routes: `GET /` and `GET /graphiql/{file}` (`HEAD` too). Stateless, so it
-/// merges into a router of any state.
+/// The GraphiQL routes: `GET /graphiql` and `GET /graphiql/{file}` (`HEAD` too). Stateless,
+/// so it merges into a router of any state.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/", get(page))
+        .route("/graphiql", get(page))
         .route("/graphiql/{file}", get(asset))
 }
 
@@ -122,12 +111,7 @@ async fn page(headers: HeaderMap) -> Response {
 async fn asset(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match ASSETS.iter().find(|a| a.name == file) {
         Some(asset) => serve(asset, ASSET_CACHE_CONTROL, None, &headers),
-        None => (
-            StatusCode::NOT_FOUND,
-            [(header::CONTENT_TYPE, TEXT)],
-            "not found\n",
-        )
-            .into_response(),
+        None => embedded::not_found(),
     }
 }
 
@@ -137,54 +121,36 @@ fn serve(
     csp: Option<&'static str>,
     request: &HeaderMap,
 ) -> Response {
-    let etag = asset.etag();
-    let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, etag.clone());
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache_control),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    if let Some(csp) = csp {
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(csp),
-        );
-        headers.insert(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
-        );
-    }
-    if if_none_match_hits(request, etag) {
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(asset.content_type),
-    );
-    (StatusCode::OK, headers, Body::from(asset.body)).into_response()
-}
-
-/// `If-None-Match` (RFC 9110 §13.1.2): `*`, or a comma-separated list of entity tags compared
-/// weakly (a `W/` prefix is ignored), possibly over several header lines.
-fn if_none_match_hits(request: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = etag.as_bytes();
-    request
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag).as_bytes() == ours)
+    let extra = match csp {
+        Some(csp) => vec![
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(csp),
+            ),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
+        ],
+        None => Vec::new(),
+    };
+    embedded::respond(
+        Bytes::from_static(asset.body),
+        asset.content_type,
+        asset.etag(),
+        cache_control,
+        &extra,
+        request,
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{Method, Request};
+    use axum::{
+        body::Body,
+        http::{Method, Request, StatusCode},
+    };
     use http_body_util::BodyExt;
     use tower::ServiceExt;
 
@@ -222,7 +188,7 @@ mod tests {
 
     #[tokio::test]
     async fn page_is_served_with_csp_and_no_cache() {
-        let (status, headers, body) = send(Method::GET, "/", None).await;
+        let (status, headers, body) = send(Method::GET, "/graphiql", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(get(&headers, header::CONTENT_TYPE), HTML);
         assert_eq!(get(&headers, header::CACHE_CONTROL), "no-cache");
@@ -284,7 +250,7 @@ mod tests {
         assert_eq!(status, StatusCode::OK);
 
         let page_tag = PAGE.etag().to_str().unwrap().to_owned();
-        let (status, headers, _) = send(Method::GET, "/", Some(&page_tag)).await;
+        let (status, headers, _) = send(Method::GET, "/graphiql", Some(&page_tag)).await;
         assert_eq!(status, StatusCode::NOT_MODIFIED);
         assert_eq!(get(&headers, header::CACHE_CONTROL), "no-cache");
     }

@@ -15,12 +15,20 @@ use uuid::Uuid;
 
 use crate::{image_files::probe::ImageKind, services::images, state::AppState};
 
-/// Read as plain strings: a malformed value must get the same bare 403 as a wrong one, not the
-/// query extractor's descriptive 400.
+/// The expiry and signature of a signed link (an image, an export). Read as plain strings: a
+/// malformed value must get the same bare 403 as a wrong one, not the query extractor's
+/// descriptive 400.
 #[derive(serde::Deserialize)]
 pub struct SignedParams {
     exp: Option<String>,
     sig: Option<String>,
+}
+
+impl SignedParams {
+    /// The expiry (Unix seconds) and the signature, when both are there and well-formed.
+    pub fn parts(self) -> Option<(i64, String)> {
+        Some((self.exp?.parse().ok()?, self.sig?))
+    }
 }
 
 pub async fn get(
@@ -29,9 +37,7 @@ pub async fn get(
     Query(params): Query<SignedParams>,
     headers: HeaderMap,
 ) -> Response {
-    let expires = params.exp.and_then(|exp| exp.parse::<i64>().ok());
-    let (Ok(id), Some(expires), Some(signature)) = (Uuid::parse_str(&id), expires, params.sig)
-    else {
+    let (Ok(id), Some((expires, signature))) = (Uuid::parse_str(&id), params.parts()) else {
         return StatusCode::FORBIDDEN.into_response();
     };
     let now = chrono::Utc::now().timestamp();

@@ -1,9 +1,10 @@
-//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}` and `/exports/…`, GraphiQL,
-//! probes), and the layers every request passes (request id, tracing, compression, CORS for the
-//! allowed origins).
+//! The HTTP surface: routes (`/graphql`, the signed `/images/{id}` and `/exports/…`, the web app
+//! at `/`, GraphiQL at `/graphiql`, probes), and the layers every request passes (request id,
+//! tracing, compression, CORS for the allowed origins).
 
 pub mod caller;
 pub mod client_addr;
+mod embedded;
 pub mod exports;
 pub mod graphiql;
 pub mod graphql;
@@ -13,6 +14,7 @@ pub mod multipart;
 pub mod negotiate;
 mod request_body;
 pub mod server;
+pub mod web_app;
 pub mod ws;
 
 use std::time::Duration;
@@ -41,8 +43,14 @@ pub use graphql::GraphqlEndpoint;
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Every route of the server. `cors_origins`: the origins (checked by
-/// `config::parse_origin`) whose pages may call it from a browser.
-pub fn router(state: AppState, endpoint: GraphqlEndpoint, cors_origins: &[String]) -> Router {
+/// `config::parse_origin`) whose pages may call it from a browser; `web_app`: the embedded app,
+/// which also answers every path no other route has (client-side routes).
+pub fn router(
+    state: AppState,
+    endpoint: GraphqlEndpoint,
+    cors_origins: &[String],
+    web_app: web_app::WebApp,
+) -> Router {
     let graphql = Router::new()
         .route("/graphql", get(graphql::get).post(graphql::post))
         .with_state(endpoint);
@@ -56,6 +64,7 @@ pub fn router(state: AppState, endpoint: GraphqlEndpoint, cors_origins: &[String
         .merge(graphql)
         .merge(probes)
         .merge(graphiql::router())
+        .merge(web_app.router())
         .layer(compression())
         .layer(
             ServiceBuilder::new()

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
-use crate::crypto::LinkKey;
+use crate::crypto::{LinkKey, link_signing};
 
 /// What image signatures sign for (see `crypto::link_signing`).
 const PURPOSE: &[u8] = b"videoprompt image url v1\n";
@@ -48,10 +48,7 @@ impl UrlSigner {
         Self {
             key: LinkKey::new(key),
             ttl,
-            base_url: base_url
-                .unwrap_or_default()
-                .trim_end_matches('/')
-                .to_owned(),
+            base_url: link_signing::base_url(base_url),
         }
     }
 

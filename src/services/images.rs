@@ -194,8 +194,10 @@ fn inspect(file: std::fs::File, limit: usize, max_pixels: u64) -> AppResult<Chec
     if bytes.len() > limit {
         return Err(too_large());
     }
-    let image = probe::probe(&bytes, max_pixels)
-        .map_err(|refused| AppError::invalid("file", refused.message()))?;
+    let image = probe::probe(&bytes, max_pixels).map_err(|refused| AppError::RefusedFile {
+        reason: refused.reason(),
+        message: refused.message(),
+    })?;
     let sha256 = hex(&Sha256::digest(&bytes));
     Ok(Checked {
         bytes: bytes.into(),

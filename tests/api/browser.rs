@@ -1,4 +1,4 @@
-//! GraphiQL in a real browser: headless Chromium opens `/`, runs a query, sees German labels,
+//! GraphiQL in a real browser: headless Chromium opens `/graphiql`, runs a query, sees German labels,
 //! and no request leaves the server. Driven by `tests/browser/graphiql.mjs` (playwright-core).
 
 use std::path::{Path, PathBuf};

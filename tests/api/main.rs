@@ -47,5 +47,6 @@ mod sign_in_throttle;
 mod startup_checks;
 mod subscriptions;
 mod uploads;
+mod web_app;
 mod ws_clients;
 mod ws_fragments;

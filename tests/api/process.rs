@@ -48,7 +48,14 @@ async fn serve_in_an_empty_folder_keeps_everything_under_data_and_stops_on_sigte
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let page = http_client().get(server.url("/")).send().await.unwrap();
+    let app = http_client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(app.status(), 200);
+    assert!(app.text().await.unwrap().contains("videoprompt-config"));
+    let page = http_client()
+        .get(server.url("/graphiql"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().contains("GraphiQL"));
 

@@ -64,12 +64,16 @@ async fn assert_one_completed_generation(app: &crate::helpers::TestApp) {
     assert_eq!(prompts[0].image_id, images[0].id);
 }
 
-async fn apollo_client_uploads_persists_queries_and_follows_a_generation(backend: Backend) {
-    let Some(script) = script_or_skip(
-        "Apollo Client (Node)",
-        "apollo-client.mjs",
-        &["@apollo/client", "apollo-upload-client", "graphql-ws", "ws"],
-    ) else {
+/// Runs one client `script` (needing `packages`) against a server with the stand-in: every
+/// `expected` check printed, `{name}: OK` at the end, and the rows it leaves behind right.
+async fn client_flow(
+    backend: Backend,
+    suite: &str,
+    (script, packages): (&str, &[&str]),
+    name: &str,
+    expected: &[&str],
+) {
+    let Some(script) = script_or_skip(suite, script, packages) else {
         return;
     };
     let Some((app, _stand_in)) = app_with_stand_in(backend, |_| {}).await else {
@@ -80,9 +84,19 @@ async fn apollo_client_uploads_persists_queries_and_follows_a_generation(backend
         &[format!("http://{}", app.addr), SLOW_STREAM.to_owned()],
     )
     .await;
-    assert_passed(
+    assert_passed(name, &run, expected);
+    assert_one_completed_generation(&app).await;
+}
+
+async fn apollo_client_uploads_persists_queries_and_follows_a_generation(backend: Backend) {
+    client_flow(
+        backend,
+        "Apollo Client (Node)",
+        (
+            "apollo-client.mjs",
+            &["@apollo/client", "apollo-upload-client", "graphql-ws", "ws"],
+        ),
         "apollo-client",
-        &run,
         &[
             "register returns a token and the user",
             "uploadImage answers with the file read from its bytes (640 × 428 JPEG)",
@@ -98,29 +112,16 @@ async fn apollo_client_uploads_persists_queries_and_follows_a_generation(backend
             "APQ (GET) repeated: one GET, the hash in the URL and no query, answered with data",
             "a hash registered over POST is found over GET",
         ],
-    );
-    assert_one_completed_generation(&app).await;
+    )
+    .await;
 }
 
 async fn urql_signs_in_uploads_and_follows_a_generation(backend: Backend) {
-    let Some(script) = script_or_skip(
+    client_flow(
+        backend,
         "urql (Node)",
-        "urql.mjs",
-        &["@urql/core", "graphql-ws", "ws"],
-    ) else {
-        return;
-    };
-    let Some((app, _stand_in)) = app_with_stand_in(backend, |_| {}).await else {
-        return;
-    };
-    let run = run_node(
-        &script,
-        &[format!("http://{}", app.addr), SLOW_STREAM.to_owned()],
-    )
-    .await;
-    assert_passed(
+        ("urql.mjs", &["@urql/core", "graphql-ws", "ws"]),
         "urql",
-        &run,
         &[
             "login returns a new token for the same user",
             "the upload went as a GraphQL multipart request",
@@ -129,8 +130,8 @@ async fn urql_signs_in_uploads_and_follows_a_generation(backend: Backend) {
             "graphql-ws reports the server completed the subscription",
             "every event is the record, its statuses in order, the last COMPLETED with the prompt",
         ],
-    );
-    assert_one_completed_generation(&app).await;
+    )
+    .await;
 }
 
 #[tokio::test]

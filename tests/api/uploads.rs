@@ -54,17 +54,19 @@ both_backends! {
     async fn every_refused_fixture_is_bad_user_input_and_leaves_nothing(app) {
         let (token, _) = register(&app, "bad@example.de").await;
         let collection = create_collection(&app, &token, "Müll").await;
-        for (name, claimed, says) in [
-            ("not-an-image.png", "image/png", "PNG, JPEG, WebP or HEIC/HEIF"),
-            ("truncated.png", "image/png", "ends early"),
-            ("huge-dimensions.png", "image/png", "100000 × 100000"),
-            ("animated.gif", "image/gif", "PNG, JPEG, WebP or HEIC/HEIF"),
-            ("vector.svg", "image/svg+xml", "PNG, JPEG, WebP or HEIC/HEIF"),
+        // `reason`: a word the web app translates (its German text for each).
+        for (name, claimed, says, reason) in [
+            ("not-an-image.png", "image/png", "PNG, JPEG, WebP or HEIC/HEIF", "UNSUPPORTED_TYPE"),
+            ("truncated.png", "image/png", "ends early", "INCOMPLETE"),
+            ("huge-dimensions.png", "image/png", "100000 × 100000", "TOO_MANY_PIXELS"),
+            ("animated.gif", "image/gif", "PNG, JPEG, WebP or HEIC/HEIF", "UNSUPPORTED_TYPE"),
+            ("vector.svg", "image/svg+xml", "PNG, JPEG, WebP or HEIC/HEIF", "UNSUPPORTED_TYPE"),
         ] {
             let (status, body) = upload(&app, &token, &collection, name, fixture(name), claimed).await;
             assert_eq!(status, StatusCode::OK, "{name}: {body}");
             assert_eq!(error_code(&body), Some("BAD_USER_INPUT"), "{name}: {body}");
             assert_eq!(body["errors"][0]["extensions"]["field"], "file");
+            assert_eq!(body["errors"][0]["extensions"]["reason"], reason, "{name}: {body}");
             let message = body["errors"][0]["message"].as_str().unwrap();
             assert!(message.contains(says), "{name}: {message}");
             assert_eq!(body["data"], json!(null));

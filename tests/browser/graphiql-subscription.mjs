@@ -55,7 +55,7 @@ try {
     ws.on('framereceived', (f) => frames.push(String(f.payload).slice(0, 80)));
   });
 
-  await page.goto(`${origin}/`, { waitUntil: 'load' });
+  await page.goto(`${origin}/graphiql`, { waitUntil: 'load' });
   await page.locator('.graphiql-query-editor .CodeMirror').first().waitFor({ state: 'visible' });
   await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), SUBSCRIPTION);
   await sleep(500); // GraphiQL re-parses the editor after a debounce

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Browser check of the GraphiQL page that the videoprompt binary serves at `/`.
+// Browser check of the GraphiQL page that the videoprompt binary serves at `/graphiql`.
 //
 //   node tests/browser/graphiql.mjs http://127.0.0.1:PORT
 //   node tests/browser/graphiql.mjs http://127.0.0.1:PORT --screenshot out.png
@@ -196,10 +196,10 @@ async function main() {
     );
     introspection.catch(() => {}); // awaited below; avoid an unhandled rejection meanwhile
 
-    const response = await page.goto(`${origin}/`, { waitUntil: 'load', timeout: remaining() }).catch((e) => {
-      fail(`cannot load ${origin}/: ${String(e.message).split('\n')[0]}`);
+    const response = await page.goto(`${origin}/graphiql`, { waitUntil: 'load', timeout: remaining() }).catch((e) => {
+      fail(`cannot load ${origin}/graphiql: ${String(e.message).split('\n')[0]}`);
     });
-    if (!response) fail(`no response for ${origin}/`);
+    if (!response) fail(`no response for ${origin}/graphiql`);
     if (response.status() !== 200) fail(`GET / answered ${response.status()}`);
     const csp = (await response.allHeaders())['content-security-policy'];
     if (!csp) fail('GET / has no Content-Security-Policy header');
@@ -286,7 +286,7 @@ async function main() {
 
     const took = Date.now() - started;
     console.log(
-      `graphiql: OK — ${origin}/ rendered GraphiQL, ${QUERY} answered with ${EXPECTED.map((l) => `"${l}"`).join(' and ')}; ` +
+      `graphiql: OK — ${origin}/graphiql rendered GraphiQL, ${QUERY} answered with ${EXPECTED.map((l) => `"${l}"`).join(' and ')}; ` +
         `${requestCount} requests, all same-origin; no console/page errors or CSP violations (CSP: ${csp}); ${took} ms` +
         (screenshot ? `; screenshot ${screenshot}` : ''),
     );

@@ -21,6 +21,7 @@ pub async fn stand_in() -> StandIn {
     stand_in_with(StandInConfig {
         latency: Duration::ZERO,
         file_active_delay: Duration::from_millis(40),
+        stream_duration: Duration::ZERO,
     })
     .await
 }

@@ -146,8 +146,8 @@ async fn malformed_requests_are_refused_like_the_service() {
 #[tokio::test]
 async fn the_files_api_speaks_the_resumable_protocol() {
     let stand_in = stand_in_with(StandInConfig {
-        latency: Duration::ZERO,
         file_active_delay: Duration::ZERO,
+        ..StandInConfig::default()
     })
     .await;
     let base = stand_in.base_url();
@@ -271,8 +271,8 @@ async fn the_files_api_speaks_the_resumable_protocol() {
 #[tokio::test]
 async fn a_file_is_refused_until_it_is_active() {
     let stand_in = StandIn::spawn(StandInConfig {
-        latency: Duration::ZERO,
         file_active_delay: Duration::from_secs(3600),
+        ..StandInConfig::default()
     })
     .await
     .expect("stand-in");
@@ -342,6 +342,7 @@ async fn latency_delays_but_does_not_change_answers() {
     let stand_in = stand_in_with(StandInConfig {
         latency: Duration::from_millis(50),
         file_active_delay: Duration::ZERO,
+        ..StandInConfig::default()
     })
     .await;
     let client = client(&stand_in, |_| {});

@@ -57,6 +57,26 @@ async fn a_slow_stream_still_arrives_whole() {
     assert_eq!(prompts.last(), Some(&generation.prompt));
 }
 
+/// A paced stand-in (`serve --demo`) cuts a stream finer, so the prompt visibly grows word by
+/// word; the answer is the one an unpaced stream gives.
+#[tokio::test]
+async fn a_paced_stream_grows_in_small_steps_to_the_same_answer() {
+    let paced = stand_in_with(videoprompt::gemini::StandInConfig {
+        stream_duration: std::time::Duration::from_millis(150),
+        ..videoprompt::gemini::StandInConfig::default()
+    })
+    .await;
+    let (prompts, result) = collect_stream(&client(&paced, |_| {}), KEY, landscape_request()).await;
+    let generation = result.expect("generation");
+    assert_grows(&prompts);
+    assert!(prompts.len() >= 10, "many small steps: {}", prompts.len());
+
+    let unpaced = stand_in().await;
+    let (few, same) = collect_stream(&client(&unpaced, |_| {}), KEY, landscape_request()).await;
+    assert!(few.len() < prompts.len());
+    assert_eq!(same.expect("generation").prompt, generation.prompt);
+}
+
 /// `fault:stream-drop`: a retryable failure, after some of the prompt arrived.
 #[tokio::test]
 async fn a_stream_that_breaks_off_is_a_retryable_failure() {

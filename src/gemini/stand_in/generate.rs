@@ -26,6 +26,8 @@ use crate::gemini::wire::{
 
 /// How many chunks a streamed answer is cut into.
 const STREAM_CHUNKS: usize = 5;
+/// How many when the stand-in paces its streams (`stream_duration`): a few words each.
+const PACED_STREAM_CHUNKS: usize = 30;
 /// What the service counts for one image (a 258-token tile).
 const TOKENS_PER_IMAGE: u32 = 258;
 
@@ -47,7 +49,13 @@ pub(crate) async fn generate(
         Ok(accepted) => accepted,
         Err(err) => return err.into_response(),
     };
-    let events = answer_events(&accepted, if stream { STREAM_CHUNKS } else { 1 });
+    let paced = stream && !app.config.stream_duration.is_zero() && accepted.fault == Fault::None;
+    let chunks = match (stream, paced) {
+        (false, _) => 1,
+        (true, false) => STREAM_CHUNKS,
+        (true, true) => PACED_STREAM_CHUNKS,
+    };
+    let events = answer_events(&accepted, chunks);
     if !stream {
         if let Fault::Slow(duration) = accepted.fault {
             tokio::time::sleep(duration).await;
@@ -91,8 +99,10 @@ pub(crate) async fn generate(
     if dropped {
         frames.truncate(frames.len().div_ceil(2));
     }
+    let spread = |duration: Duration| duration / u32::try_from(events.len()).unwrap_or(1).max(1);
     let pause = match accepted.fault {
-        Fault::Slow(duration) => Some(duration / u32::try_from(events.len()).unwrap_or(1).max(1)),
+        Fault::Slow(duration) => Some(spread(duration)),
+        _ if paced => Some(spread(app.config.stream_duration)),
         _ => None,
     };
     let content_type = if sse {

@@ -61,6 +61,9 @@ pub struct StandInConfig {
     pub latency: Duration,
     /// How long an uploaded file stays PROCESSING before it is ACTIVE.
     pub file_active_delay: Duration,
+    /// How long a streamed answer takes from its first chunk to its last, cut into more
+    /// chunks so that a watcher sees the prompt grow (`serve --demo`); zero: all at once.
+    pub stream_duration: Duration,
 }
 
 impl Default for StandInConfig {
@@ -68,6 +71,7 @@ impl Default for StandInConfig {
         Self {
             latency: Duration::ZERO,
             file_active_delay: Duration::from_millis(300),
+            stream_duration: Duration::ZERO,
         }
     }
 }

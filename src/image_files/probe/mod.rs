@@ -77,6 +77,16 @@ pub enum ProbeError {
 }
 
 impl ProbeError {
+    /// Why, in one stable word for apps (`extensions.reason`), which show their own text.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            Self::Unsupported(_) => "UNSUPPORTED_TYPE",
+            Self::Truncated => "INCOMPLETE",
+            Self::Malformed(_) => "DAMAGED",
+            Self::TooManyPixels { .. } => "TOO_MANY_PIXELS",
+        }
+    }
+
     /// A message for the uploader.
     pub fn message(&self) -> String {
         match self {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::{ExportFormat, ExportScope};
-use crate::crypto::LinkKey;
+use crate::crypto::{LinkKey, link_signing};
 
 /// The path prefix of the export route.
 pub const ROUTE_PREFIX: &str = "/exports/";
@@ -32,10 +32,7 @@ impl ExportLinks {
         Self {
             key: LinkKey::new(key),
             ttl,
-            base_url: base_url
-                .unwrap_or_default()
-                .trim_end_matches('/')
-                .to_owned(),
+            base_url: link_signing::base_url(base_url),
         }
     }
 

@@ -4,7 +4,8 @@
 //! An export is streamed: the records are read in pages of [`PAGE_ROWS`] newest first (a range
 //! on the same `(…, created_at, id)` indexes the connections use) and each page is written and
 //! sent before the next is read, so 10,000 prompts never sit in memory at once, and a client that
-//! reads slowly holds back the reads instead of piling up bytes.
+//! reads slowly holds back the reads instead of piling up bytes. At most
+//! [`CONCURRENT_EXPORTS`] are written at once; another waits its turn, up to [`TURN_WAIT`].
 
 mod csv;
 mod json;
@@ -12,18 +13,29 @@ pub mod link;
 mod markdown;
 mod rows;
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::{Stream, StreamExt, stream::BoxStream};
 use sea_orm::DatabaseConnection;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 pub use self::link::ExportLinks;
 use self::rows::{ExportRow, Title};
-use crate::{error::AppResult, services::pagination::Cursor};
+use crate::{
+    error::{AppError, AppResult},
+    services::pagination::Cursor,
+};
 
 /// Records read (and written) at a time.
 pub const PAGE_ROWS: u64 = 500;
+/// Exports written at once per instance: each holds a page of records and its text (a few MB at
+/// most), so this bounds what exports can cost however many links are opened together.
+pub const CONCURRENT_EXPORTS: usize = 8;
+/// How long an export waits for its turn before the answer is "busy, try again".
+pub const TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The file formats of an export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,34 +123,63 @@ pub struct Export {
 pub struct Exports {
     db: DatabaseConnection,
     links: ExportLinks,
+    turns: Arc<Semaphore>,
+}
+
+/// Why an export could not be opened.
+pub enum OpenError {
+    /// What the link names was deleted since it was made.
+    Gone,
+    /// [`CONCURRENT_EXPORTS`] were being written for all of [`TURN_WAIT`].
+    Busy,
+    Failed(AppError),
+}
+
+impl From<AppError> for OpenError {
+    fn from(err: AppError) -> Self {
+        Self::Failed(err)
+    }
 }
 
 impl Exports {
     pub fn new(db: DatabaseConnection, links: ExportLinks) -> Self {
-        Self { db, links }
+        Self {
+            db,
+            links,
+            turns: Arc::new(Semaphore::new(CONCURRENT_EXPORTS)),
+        }
     }
 
     pub fn links(&self) -> &ExportLinks {
         &self.links
     }
 
-    /// The export of `scope`, or `None` when what it names is gone (deleted since the link was
-    /// made). Nothing but the title is read until the body is polled.
+    /// The export of `scope`, in its turn. Nothing but the title is read until the body is
+    /// polled; the turn is given back when the body is done or dropped.
     pub async fn open(
         &self,
         scope: ExportScope,
         format: ExportFormat,
         now: DateTime<Utc>,
-    ) -> AppResult<Option<Export>> {
+    ) -> Result<Export, OpenError> {
+        let turn = take_turn(&self.turns).await?;
         let Some(title) = rows::title(&self.db, scope, now).await? else {
-            return Ok(None);
+            return Err(OpenError::Gone);
         };
-        Ok(Some(Export {
+        Ok(Export {
             file_name: title.file_name(format),
             format,
-            body: stream(self.db.clone(), scope, format, title).boxed(),
-        }))
+            body: stream(self.db.clone(), scope, format, title, turn).boxed(),
+        })
     }
+}
+
+/// A turn to write an export, waiting at most [`TURN_WAIT`] for one.
+async fn take_turn(turns: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, OpenError> {
+    tokio::time::timeout(TURN_WAIT, turns.clone().acquire_owned())
+        .await
+        .map_err(|_| OpenError::Busy)
+        .map(|turn| turn.expect("BUG: the export turns are never closed"))
 }
 
 /// What is written before, for and after the records, in one format.
@@ -171,9 +212,11 @@ fn stream(
     scope: ExportScope,
     format: ExportFormat,
     title: Title,
+    turn: OwnedSemaphorePermit,
 ) -> impl Stream<Item = AppResult<Bytes>> {
-    let state = (Step::Begin, writer(format), db, title);
-    futures_util::stream::try_unfold(state, move |(step, mut writer, db, title)| async move {
+    let state = (Step::Begin, writer(format), (db, turn), title);
+    futures_util::stream::try_unfold(state, move |(step, mut writer, held, title)| async move {
+        let db = &held.0;
         let mut out = Vec::new();
         let next = match step {
             Step::Begin => {
@@ -181,7 +224,7 @@ fn stream(
                 Step::Page(None)
             }
             Step::Page(after) => {
-                let rows = rows::page(&db, scope, after, PAGE_ROWS).await?;
+                let rows = rows::page(db, scope, after, PAGE_ROWS).await?;
                 for row in &rows {
                     writer.record(row, &mut out);
                 }
@@ -196,6 +239,31 @@ fn stream(
             }
             Step::Done => return Ok(None),
         };
-        Ok(Some((Bytes::from(out), (next, writer, db, title))))
+        Ok(Some((Bytes::from(out), (next, writer, held, title))))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn an_export_waits_for_a_turn_and_is_busy_after_the_wait() {
+        let turns = Arc::new(Semaphore::new(CONCURRENT_EXPORTS));
+        let mut held = Vec::new();
+        for _ in 0..CONCURRENT_EXPORTS {
+            held.push(take_turn(&turns).await.ok().expect("a free turn"));
+        }
+        let started = tokio::time::Instant::now();
+        assert!(matches!(take_turn(&turns).await, Err(OpenError::Busy)));
+        assert_eq!(started.elapsed(), TURN_WAIT);
+
+        // A turn given back (an export done or dropped) lets the next one in.
+        let waiting = tokio::spawn({
+            let turns = turns.clone();
+            async move { take_turn(&turns).await.is_ok() }
+        });
+        held.pop();
+        assert!(waiting.await.unwrap());
+    }
 }
