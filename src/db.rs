@@ -68,6 +68,9 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
         })
+        .map_sqlx_sqlite_pool_opts(|opts| {
+            opts.after_connect(|connection, _| Box::pin(stable_sqlite_plans(connection)))
+        })
         .map_sqlx_postgres_opts(move |opts| match plain_tcp {
             true => opts.ssl_mode(PgSslMode::Disable),
             false => opts,
@@ -87,6 +90,40 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 scrub(&cause, url)
             )
         }
+    }
+}
+
+/// Turns on SQLite's query planner stability guarantee (QPSG) for a new connection, so a
+/// cached statement is planned once and runs again as it is.
+///
+/// Without it SQLite plans with the values bound to `LIMIT ?` (SeaORM's `.one()`, every page
+/// read) and marks the statement stale when they are bound again, so sqlx's statement cache
+/// saved nothing: every execution was parsed and planned anew (2 of the 77 million instructions
+/// of the app's largest read, the larger part of the small ones). The values bound elsewhere
+/// weigh in a plan only through `LIKE` patterns and `sqlite_stat4` samples, neither of which
+/// this schema has; the plans `tests/api/page_plans.rs` reads back are made with this setting.
+async fn stable_sqlite_plans(
+    connection: &mut sea_orm::sqlx::SqliteConnection,
+) -> Result<(), sea_orm::sqlx::Error> {
+    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    let mut handle = connection.lock_handle().await?;
+    // SAFETY: the handle is the connection's open `sqlite3*`, valid and used by no one else
+    // while `handle` (the connection's lock) lives; this `sqlite3_db_config` verb takes an
+    // `int` (1: on) and an `int*` for the new setting, which may be null.
+    let code = unsafe {
+        sqlite3_db_config(
+            handle.as_raw_handle().as_ptr(),
+            SQLITE_DBCONFIG_ENABLE_QPSG,
+            1 as std::ffi::c_int,
+            std::ptr::null_mut::<std::ffi::c_int>(),
+        )
+    };
+    if code == SQLITE_OK {
+        Ok(())
+    } else {
+        Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused the query planner stability setting (code {code})").into(),
+        ))
     }
 }
 

@@ -1,8 +1,9 @@
 //! The `videoprompt` binary: everything lives in the library; this sets up the process (the
-//! allocator, the async runtime) and reports a failed start.
+//! allocator and SQLite's process-wide settings, the async runtime) and reports a failed start.
 
 fn main() -> std::process::ExitCode {
     videoprompt::memory::tune_allocator();
+    videoprompt::memory::sqlite_without_memory_statistics();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

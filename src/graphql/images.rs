@@ -14,7 +14,7 @@ use super::{
     exports::{ExportFormat, export_url},
     ids::{parse_id, to_id},
     loaders::{CollectionLoader, PromptPageKey, PromptPageLoader},
-    plain_fields::{Plain, PlainFields},
+    plain_fields::{Plain, PlainFields, PlainValue},
     video_prompts::{VideoPrompt, prompt_columns, prompt_connection},
 };
 use crate::{
@@ -177,16 +177,16 @@ impl Image {
 /// What a page node answers without its resolver: the row's own columns (`url`, `collection`
 /// and `videoPrompts` need theirs).
 impl PlainFields for Image {
-    fn plain_field(&self, name: &str) -> Option<Value> {
+    fn plain_field(&self, name: &str) -> Option<PlainValue<'_>> {
         let row = &self.row;
         Some(match name {
-            "id" => Value::String(to_id(*row.id().ok()?).0),
-            "fileName" => Value::String(row.file_name().ok()?.clone()),
-            "mimeType" => Value::String(row.mime_type().ok()?.clone()),
-            "byteSize" => Value::from(shown_byte_size(*row.byte_size().ok()?)),
-            "width" => row.width().ok()?.map_or(Value::Null, Value::from),
-            "height" => row.height().ok()?.map_or(Value::Null, Value::from),
-            "createdAt" => row.created_at().ok()?.to_value(),
+            "id" => PlainValue::Id(*row.id().ok()?),
+            "fileName" => PlainValue::Text(row.file_name().ok()?),
+            "mimeType" => PlainValue::Text(row.mime_type().ok()?),
+            "byteSize" => PlainValue::Int(shown_byte_size(*row.byte_size().ok()?)),
+            "width" => row.width().ok()?.map_or(PlainValue::Null, PlainValue::Int),
+            "height" => row.height().ok()?.map_or(PlainValue::Null, PlainValue::Int),
+            "createdAt" => PlainValue::Value(row.created_at().ok()?.to_value()),
             _ => return None,
         })
     }

@@ -18,6 +18,7 @@ pub mod options;
 pub mod persisted;
 mod plain_fields;
 mod request_checks;
+pub mod response_json;
 pub mod subscriptions;
 pub mod users;
 pub mod video_prompts;

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 
 use async_graphql::{
     Context, Enum, EnumType, ID, InputObject, Name, Object, Result, ScalarType, SimpleObject,
-    Value, resolver_utils::enum_value,
+    resolver_utils::enum_value,
 };
 use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums, video_prompt};
@@ -18,7 +18,7 @@ use super::{
     ids::{parse_id, to_id},
     images::Image,
     loaders::ImageLoader,
-    plain_fields::{Plain, PlainFields},
+    plain_fields::{Plain, PlainFields, PlainValue},
 };
 use crate::{
     domain::styles::{CameraStyle, FilmEffect},
@@ -214,40 +214,46 @@ impl VideoPrompt {
 /// What a page node answers without its resolver: the row's own columns (`image` and `details`
 /// need theirs; a camera style or film effect the domain does not know is the resolver's error).
 impl PlainFields for VideoPrompt {
-    fn plain_field(&self, name: &str) -> Option<Value> {
+    fn plain_field(&self, name: &str) -> Option<PlainValue<'_>> {
         let row = &self.0;
+        let date = |date: &Option<DateTime<Utc>>| {
+            date.as_ref()
+                .map_or(PlainValue::Null, |date| PlainValue::Value(date.to_value()))
+        };
         Some(match name {
-            "id" => Value::String(to_id(*row.id().ok()?).0),
-            "status" => status_value((*row.status().ok()?).into()),
-            "prompt" => optional_text(row.prompt().ok()?),
-            "notes" => optional_text(row.notes().ok()?),
-            "errorCode" => optional_text(row.error_code().ok()?),
-            "errorMessage" => optional_text(row.error_message().ok()?),
-            "model" => optional_text(row.model().ok()?),
-            "cameraStyle" => enum_value(CameraStyle::parse(row.camera_style().ok()?)?),
-            "filmEffect" => enum_value(FilmEffect::parse(row.film_effect().ok()?)?),
-            "attempts" => Value::from(*row.attempts().ok()?),
-            "promptTokens" => row.prompt_tokens().ok()?.map_or(Value::Null, Value::from),
-            "outputTokens" => row.output_tokens().ok()?.map_or(Value::Null, Value::from),
-            "createdAt" => row.created_at().ok()?.to_value(),
-            "startedAt" => row
-                .started_at()
+            "id" => PlainValue::Id(*row.id().ok()?),
+            "status" => PlainValue::Enum(status_name((*row.status().ok()?).into())),
+            "prompt" => text(row.prompt().ok()?),
+            "notes" => text(row.notes().ok()?),
+            "errorCode" => text(row.error_code().ok()?),
+            "errorMessage" => text(row.error_message().ok()?),
+            "model" => text(row.model().ok()?),
+            "cameraStyle" => {
+                PlainValue::Value(enum_value(CameraStyle::parse(row.camera_style().ok()?)?))
+            }
+            "filmEffect" => {
+                PlainValue::Value(enum_value(FilmEffect::parse(row.film_effect().ok()?)?))
+            }
+            "attempts" => PlainValue::Int(*row.attempts().ok()?),
+            "promptTokens" => row
+                .prompt_tokens()
                 .ok()?
-                .as_ref()
-                .map_or(Value::Null, ScalarType::to_value),
-            "completedAt" => row
-                .completed_at()
+                .map_or(PlainValue::Null, PlainValue::Int),
+            "outputTokens" => row
+                .output_tokens()
                 .ok()?
-                .as_ref()
-                .map_or(Value::Null, ScalarType::to_value),
+                .map_or(PlainValue::Null, PlainValue::Int),
+            "createdAt" => PlainValue::Value(row.created_at().ok()?.to_value()),
+            "startedAt" => date(row.started_at().ok()?),
+            "completedAt" => date(row.completed_at().ok()?),
             _ => return None,
         })
     }
 }
 
-/// A status as async-graphql writes it, its name shared: a page of prompts would otherwise
-/// allocate one name per record.
-fn status_value(status: VideoPromptStatus) -> Value {
+/// A status as async-graphql writes it (its enum name), the name shared: a page of prompts
+/// would otherwise allocate one name per record.
+fn status_name(status: VideoPromptStatus) -> &'static Name {
     static NAMES: LazyLock<Vec<(VideoPromptStatus, Name)>> = LazyLock::new(|| {
         VideoPromptStatus::items()
             .iter()
@@ -257,12 +263,12 @@ fn status_value(status: VideoPromptStatus) -> Value {
     NAMES
         .iter()
         .find(|(value, _)| *value == status)
-        .map_or_else(|| enum_value(status), |(_, name)| Value::Enum(name.clone()))
+        .map(|(_, name)| name)
+        .expect("every status has its item")
 }
 
-fn optional_text(text: &Option<String>) -> Value {
-    text.as_ref()
-        .map_or(Value::Null, |text| Value::String(text.clone()))
+fn text(text: &Option<String>) -> PlainValue<'_> {
+    text.as_deref().map_or(PlainValue::Null, PlainValue::Text)
 }
 
 impl VideoPrompt {

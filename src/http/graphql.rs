@@ -28,14 +28,14 @@ use super::{
     client_addr::{ClientAddr, TrustedProxies},
     multipart::{self, MultipartError, MultipartLimits},
     negotiate::{ResponseType, response_type},
-    request_body, response_json,
+    request_body,
     server::BodyTooSlow,
     ws::{self, WsSettings},
 };
 use crate::{
     auth::{Caller, Origin, token::bearer_token},
     error::{AppError, code},
-    graphql::{self, Executor, loaders},
+    graphql::{self, Executor, loaders, response_json},
     state::AppState,
 };
 

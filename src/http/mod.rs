@@ -13,7 +13,6 @@ pub mod image_bytes;
 pub mod multipart;
 pub mod negotiate;
 mod request_body;
-mod response_json;
 pub mod server;
 pub mod web_app;
 pub mod ws;

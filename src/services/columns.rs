@@ -246,7 +246,7 @@ macro_rules! partial_rows {
                 index: usize,
             ) -> Result<(), sea_orm::DbErr> {
                 match column {
-                    $(entity::$module::Column::$column => self.$field = row.try_get_by_index(index)?,)*
+                    $(entity::$module::Column::$column => self.$field = $crate::services::cells::Cell::read(row, index)?,)*
                 }
                 Ok(())
             }

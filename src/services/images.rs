@@ -250,7 +250,7 @@ pub async fn find_for_serving(
 /// One page of images for each of several collections, newest first, in one statement, with
 /// `columns` (and the paging columns) read.
 pub async fn pages_by_collection(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::StreamTrait),
     collection_ids: &[Uuid],
     page: PageRequest,
     columns: ColumnSet<image::Model>,

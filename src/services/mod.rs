@@ -5,6 +5,7 @@
 //! Services return `AppResult` and know nothing of GraphQL or HTTP.
 
 pub mod accounts;
+pub mod cells;
 pub mod collections;
 pub mod columns;
 pub mod exports;

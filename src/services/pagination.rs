@@ -8,8 +8,9 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 
+use futures_util::TryStreamExt as _;
 use sea_orm::{
-    Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType, Order,
+    Condition, ConnectionTrait, DbBackend, EntityTrait, JoinType, Order, StreamTrait,
     sea_query::{Alias, Expr, ExprTrait as _, IntoColumnRef, Query, SelectStatement},
 };
 use uuid::Uuid;
@@ -159,9 +160,11 @@ where
 ///
 /// Only `columns` are fetched and decoded (with the parent, `created_at` and `id` always, which
 /// the grouping, the order and the cursors need): a client asking for three fields of 2,000
-/// rows does not pay for the other twenty.
+/// rows does not pay for the other twenty. Each row is decoded as it arrives and its driver row
+/// dropped at once, so the driver's copies of a big page (2,000 rows, 2 to 3 MB) are never
+/// held all together beside the decoded rows.
 pub async fn pages_by_parent<E>(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + StreamTrait),
     order: &ChildOrder<E>,
     parent_ids: &[Uuid],
     page: PageRequest,
@@ -177,8 +180,11 @@ where
     if grouped.is_empty() {
         return Ok(HashMap::new());
     }
-    let statement = page_statement(db.get_database_backend(), order, &grouped, page, columns);
-    for row in db.query_all(&statement).await? {
+    let backend = ConnectionTrait::get_database_backend(db);
+    let statement = backend.build(&page_statement(backend, order, &grouped, page, columns));
+    let rows = db.stream_raw(statement).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.try_next().await? {
         let row = columns.decode(&row)?;
         grouped
             .entry((order.parent_of)(row.unchecked()))

@@ -48,7 +48,7 @@ use super::{GraphqlEndpoint, caller};
 use crate::{
     auth::{Caller, Origin, session_ends::SessionWatch, token::bearer_token},
     error::code,
-    graphql::{loaders, persisted::DocumentId},
+    graphql::{loaders, persisted::DocumentId, response_json},
     state::AppState,
 };
 
@@ -395,12 +395,7 @@ impl Connection {
 
     /// A result of one operation, the way the protocol carries results.
     fn result_message(&self, id: &str, response: &Response) -> String {
-        ServerMessage {
-            kind: self.result_kind(),
-            id: Some(id),
-            payload: Some(response),
-        }
-        .text()
+        result_text(self.result_kind(), id, response)
     }
 
     fn result_kind(&self) -> &'static str {
@@ -466,6 +461,21 @@ fn refusal_of(err: &axum::Error) -> Option<(u16, String)> {
     }
 }
 
+/// What serde writes for a [`ServerMessage`] with this payload, by the writer every answer
+/// goes through: page nodes carry JSON written ahead, which only it knows (see
+/// `graphql::response_json`).
+fn result_text(kind: &str, id: &str, response: &Response) -> String {
+    let mut out = Vec::new();
+    out.extend_from_slice(b"{\"type\":");
+    response_json::write_str(&mut out, kind);
+    out.extend_from_slice(b",\"id\":");
+    response_json::write_str(&mut out, id);
+    out.extend_from_slice(b",\"payload\":");
+    response_json::write_response(&mut out, response, true);
+    out.push(b'}');
+    String::from_utf8(out).expect("BUG: the JSON writer writes UTF-8")
+}
+
 fn complete_message(id: &str) -> String {
     ServerMessage {
         kind: "complete",
@@ -508,4 +518,34 @@ fn token_in_payload(payload: &Value) -> Option<String> {
         .and_then(|(_, value)| value.as_str())
         .and_then(bearer_token)
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{Name, ServerError, Value, indexmap::IndexMap};
+
+    use super::*;
+
+    #[test]
+    fn a_result_is_written_as_serde_writes_the_message() {
+        let mut node = IndexMap::new();
+        node.insert(Name::new("id"), Value::String("0190 \"x\"".into()));
+        node.insert(Name::new("status"), Value::Enum(Name::new("PENDING")));
+        let mut data = IndexMap::new();
+        data.insert(Name::new("videoPromptUpdated"), Value::Object(node));
+        let mut response = Response::new(Value::Object(data));
+        response.errors.push(ServerError::new("Nope", None));
+        let failed = Response::from_errors(vec![ServerError::new("Bad.", None)]);
+        for response in [response, failed, Response::new(Value::Null)] {
+            for kind in ["next", "data"] {
+                let serde = ServerMessage {
+                    kind,
+                    id: Some("op-1\n"),
+                    payload: Some(&response),
+                }
+                .text();
+                assert_eq!(result_text(kind, "op-1\n", &response), serde);
+            }
+        }
+    }
 }

@@ -36,7 +36,7 @@ pub async fn find(
 /// One page of prompts for each of several images, newest first, in one statement, with
 /// `columns` (and the paging columns) read.
 pub async fn pages_by_image(
-    db: &impl ConnectionTrait,
+    db: &(impl ConnectionTrait + sea_orm::StreamTrait),
     image_ids: &[Uuid],
     page: PageRequest,
     columns: ColumnSet<video_prompt::Model>,
