@@ -7,7 +7,7 @@
 //! futures per field), and neither needs per-field hooks; wrapping the schema keeps every field
 //! on the direct path.
 
-use std::sync::Arc;
+use std::{any::TypeId, sync::Arc};
 
 use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response, ServerError};
 use futures_util::{StreamExt, stream::BoxStream};
@@ -16,6 +16,9 @@ use super::{
     AppSchema, document_cache::DocumentCache, error_codes, persisted::PersistedDocuments,
     request_checks,
 };
+
+/// Marks a request whose document [`Executor::prepare`] found and checked.
+struct Prepared;
 
 #[derive(Clone)]
 pub struct Executor {
@@ -36,17 +39,19 @@ impl Executor {
         }
     }
 
-    /// Puts the text of a document named by id (persisted operations) in the request, or
-    /// refuses it. Execution does this itself; a transport that must look at the operation
-    /// before (GET allows only queries) calls it first.
-    pub fn resolve_document(&self, request: &mut Request) -> Result<(), ServerError> {
-        self.persisted.resolve(request)
-    }
-
-    /// The document found and checked, left parsed in the request.
-    fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
+    /// Finds the request's document (persisted operations), checks it and leaves it parsed in
+    /// the request: from the document cache when its text was seen lately. Execution does this
+    /// itself; a transport that must look at the operation first (GET runs only queries) calls
+    /// it before, and execution then does not do it again. A refusal leaves the request as it
+    /// was, for execution to answer it the usual way.
+    pub fn prepare(&self, request: &mut Request) -> Result<(), ServerError> {
+        if request.data.contains_key(&TypeId::of::<Prepared>()) {
+            return Ok(());
+        }
         self.persisted.resolve(request)?;
-        request_checks::check(request, self.max_selections, &self.documents)
+        request_checks::check(request, self.max_selections, &self.documents)?;
+        request.data.insert(Prepared);
+        Ok(())
     }
 
     /// Runs one query or mutation.

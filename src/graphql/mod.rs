@@ -25,7 +25,6 @@ pub mod video_prompts;
 
 use async_graphql::{MergedObject, MergedSubscription, Schema, SchemaBuilder};
 
-pub use document_size::check_nesting;
 pub use executor::Executor;
 
 #[derive(MergedObject, Default)]

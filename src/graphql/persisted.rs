@@ -88,28 +88,32 @@ impl PersistedDocuments {
             return Ok(());
         }
         let named = named_id(request)?;
-        let text = std::mem::take(&mut request.query);
-        request.query = self.text_for(named.as_deref(), text)?;
+        self.fill_text(named.as_deref(), &mut request.query)?;
         request.data.insert(Resolved);
         Ok(())
     }
 
-    fn text_for(&self, id: Option<&str>, text: String) -> Result<String, ServerError> {
+    /// Puts the document named `id` in `text` when it came without one; refuses what this
+    /// server does not run. `text` is left as it was on a refusal.
+    fn fill_text(&self, id: Option<&str>, text: &mut String) -> Result<(), ServerError> {
         match (id, text.is_empty()) {
             // Neither an id nor a text: left to the parser, which says the document is empty.
-            (None, true) => Ok(text),
+            (None, true) => Ok(()),
             (None, false) => {
-                if self.free_allowed || self.is_trusted_text(&text) {
-                    Ok(text)
+                if self.free_allowed || self.is_trusted_text(text) {
+                    Ok(())
                 } else {
                     Err(not_in_list())
                 }
             }
-            (Some(id), true) => self.look_up(id).ok_or_else(not_found),
+            (Some(id), true) => {
+                *text = self.look_up(id).ok_or_else(not_found)?;
+                Ok(())
+            }
             (Some(id), false) => {
                 // The text comes with its hash (APQ's second try, or a client that sends both):
                 // it must be the hash of the text, and the text must be one this server runs.
-                let hash = sha256(&text);
+                let hash = sha256(text);
                 let id_is_hash = parse_sha256(id).is_some_and(|named| named == hash);
                 if !id_is_hash && self.trusted_text_of(id).as_deref() != Some(text.as_str()) {
                     return Err(bad_request(
@@ -117,13 +121,13 @@ impl PersistedDocuments {
                     ));
                 }
                 if self.is_trusted_hash(&hash) {
-                    return Ok(text);
+                    return Ok(());
                 }
                 if !self.free_allowed {
                     return Err(not_in_list());
                 }
-                self.learn(hash, &text);
-                Ok(text)
+                self.learn(hash, text);
+                Ok(())
             }
         }
     }
@@ -406,10 +410,13 @@ mod tests {
         assert_eq!(code_of(&err), "PERSISTED_QUERY_NOT_FOUND");
 
         // Someone else's text under that hash is refused, and not learned.
-        let err = documents
-            .resolve(&mut with_hash("{ me { id } }", &hash))
-            .expect_err("wrong text");
+        let mut wrong = with_hash("{ me { id } }", &hash);
+        let err = documents.resolve(&mut wrong).expect_err("wrong text");
         assert_eq!(code_of(&err), "BAD_USER_INPUT");
+        // Refused, the request keeps its text: resolving it again refuses it the same way.
+        assert_eq!(wrong.query, "{ me { id } }");
+        let again = documents.resolve(&mut wrong).expect_err("wrong text");
+        assert_eq!(again.message, err.message);
         assert!(documents.resolve(&mut with_hash("", &hash)).is_err());
 
         let mut request = with_hash(TEXT, &hash.to_uppercase());

@@ -35,7 +35,7 @@ use super::{
 use crate::{
     auth::{Caller, Origin, token::bearer_token},
     error::{AppError, code},
-    graphql::{self, Executor, loaders, response_json},
+    graphql::{Executor, loaders, response_json},
     state::AppState,
 };
 
@@ -344,14 +344,10 @@ async fn get_query(
             );
         }
     };
-    // A persisted operation's text is needed to tell a query from a mutation.
-    if let Err(error) = endpoint.schema.resolve_document(&mut request) {
-        return respond(
-            response_type,
-            BatchResponse::Single(Response::from_errors(vec![error])),
-        );
-    }
-    if is_mutation_or_subscription(&mut request) {
+    // The operation's type needs its document: a persisted one's text, and the document cache
+    // (so a query sent by GET is not parsed anew every time). A document refused here is
+    // answered by execution, as on POST.
+    if endpoint.schema.prepare(&mut request).is_ok() && is_mutation_or_subscription(&mut request) {
         let mut response = request_error(
             response_type,
             StatusCode::METHOD_NOT_ALLOWED,
@@ -376,13 +372,9 @@ async fn get_query(
     run(&endpoint, response_type, batch).await
 }
 
-/// Whether the operation to run is not a query. A document that does not parse is left to
-/// execution, which reports the parse error the usual way; so is one nested too deep for the
-/// parser to read safely (execution refuses it before parsing).
+/// Whether the operation to run is not a query, for a request [`Executor::prepare`]d (whose
+/// document is parsed and checked).
 fn is_mutation_or_subscription(request: &mut Request) -> bool {
-    if graphql::check_nesting(&request.query).is_err() {
-        return false;
-    }
     let operation_name = request.operation_name.clone();
     let Ok(document) = request.parsed_query() else {
         return false;
