@@ -44,7 +44,7 @@ use crate::{
         exports::ExportLinks, generation::GeminiHandler, images::UploadLimits, master_key_check,
         orphaned_bytes, url_signing_key,
     },
-    state::AppState,
+    state::{AppState, Handles},
 };
 
 pub struct Application {
@@ -185,7 +185,7 @@ impl Application {
 
         let gemini_keys = GeminiKeys::new(db.clone(), sealer);
         let remover = Remover::new(db.clone(), images.clone(), jobs.clone(), events.clone());
-        let state = AppState {
+        let state = AppState::new(Handles {
             accounts: Accounts::new(
                 db.clone(),
                 PasswordHasher::new(args.accounts.password_hash_concurrency),
@@ -218,7 +218,7 @@ impl Application {
             events,
             sessions,
             db,
-        };
+        });
         let limits = Limits {
             max_depth: args.graphql.max_query_depth,
             max_complexity: args.graphql.max_query_complexity,

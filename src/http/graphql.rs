@@ -135,7 +135,9 @@ async fn run(
         .acquire()
         .await
         .expect("BUG: the request turns are never closed");
-    let response = endpoint.schema.execute_batch(batch).await;
+    // Boxed: async-graphql's execution future is kilobytes, and inline it would be copied
+    // with the handler's future each time the router moves that.
+    let response = Box::pin(endpoint.schema.execute_batch(batch)).await;
     respond(response_type, response)
 }
 

@@ -225,7 +225,10 @@ impl Accounts {
         match self.cache.get(&hash) {
             Cached::Live(caller) => Ok(Some(caller)),
             Cached::Expired => Ok(None),
-            Cached::Unknown(ticket) => self.look_up_stored(hash, ticket).await,
+            // Boxed: the database lookup's future is large, and inline it would make every
+            // request's future (moved several times on its way through the router) that large,
+            // cache hit or not.
+            Cached::Unknown(ticket) => Box::pin(self.look_up_stored(hash, ticket)).await,
         }
     }
 
