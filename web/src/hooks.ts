@@ -175,13 +175,18 @@ export function useTitle(title: string) {
 }
 
 /** The screen's heading takes the focus when the screen opens, so that keyboard and screen
- * reader users start reading at the new screen instead of at the old link. */
+ * reader users start reading at the new screen instead of at the old link. A screen whose data
+ * is on its way shows its heading only once the data is there: until then, each render looks
+ * again (the link that opened the screen is gone by then, and the focus with it). */
 export function useHeadingFocus() {
   const ref = useRef<HTMLHeadingElement>(null);
+  const pending = useRef(true);
   useEffect(() => {
+    if (!pending.current || !ref.current) return;
+    pending.current = false;
     if (document.activeElement === document.body || document.activeElement?.closest('main, nav, header')) {
-      ref.current?.focus({ preventScroll: true });
+      ref.current.focus({ preventScroll: true });
     }
-  }, []);
+  });
   return ref;
 }
