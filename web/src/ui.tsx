@@ -2,7 +2,7 @@
 // confirmation dialog, thumbnails that renew their signed URL, status badges.
 
 import type { ButtonHTMLAttributes, ComponentChildren } from 'preact';
-import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import { useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Problem } from './errors';
 import type { VideoPromptStatus } from './gql/graphql';
 
@@ -98,7 +98,9 @@ export function ConfirmDialog({
   // Each dialog's own id: a screen has several (one per image card), and a shared id would name
   // them all after the first.
   const titleId = useId();
-  useEffect(() => {
+  // At once, not after the next paint: closing gives the focus back to the opener, and a screen
+  // whose opener goes with the deletion moves the focus on right after that.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) dialog.showModal();

@@ -1,5 +1,5 @@
 // Einstellungen: the Gemini API key (set, replace, remove; only its hint is ever shown).
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { request } from '../api/client';
 import { ClearGeminiApiKeyDocument, SetGeminiApiKeyDocument } from '../gql/graphql';
 import { changed } from '../bus';
@@ -19,6 +19,7 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
   const [problem, setProblem] = useState<Problem | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
+  const field = useRef<HTMLInputElement>(null);
 
   const save = async (event: Event) => {
     event.preventDefault();
@@ -52,6 +53,9 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
       setSaved('Der Schlüssel ist entfernt.');
       changed('me');
       refetchMe();
+      // "Schlüssel entfernen", where the closing dialog gives the focus back, goes with the key:
+      // the focus moves on to the field for a new one instead of being lost.
+      setTimeout(() => field.current?.focus());
     } catch (err) {
       setConfirming(false);
       setProblem(describeError(err));
@@ -92,6 +96,7 @@ export function Settings({ me, refetchMe }: { me: Me | null; refetchMe: () => vo
             <label for="api-key">{me?.hasGeminiApiKey ? 'Neuer Schlüssel' : 'Schlüssel'}</label>
             <input
               id="api-key"
+              ref={field}
               type="password"
               autocomplete="off"
               spellcheck={false}
