@@ -41,6 +41,7 @@ export function CollectionScreen({ id }: { id: string }) {
   const collection = query.data?.collection ?? null;
   useTitle(collection?.name ?? 'Sammlung');
   const heading = useHeadingFocus();
+  const imagesHeading = useRef<HTMLHeadingElement>(null);
   const more = useMorePages(
     CollectionDocument,
     useCallback((after: string, first: number) => ({ id, first, after }), [id]),
@@ -74,13 +75,24 @@ export function CollectionScreen({ id }: { id: string }) {
         moreImages={more.hasMore}
       />
       <Uploader collectionId={id} onUploaded={() => query.refetch()} />
-      <h2>Bilder</h2>
+      <h2 tabIndex={-1} ref={imagesHeading}>Bilder</h2>
       {more.nodes.length === 0 ? (
         <p class="empty">Noch keine Bilder in dieser Sammlung.</p>
       ) : (
         <ul class="image-grid" aria-label="Bilder der Sammlung">
           {more.nodes.map((image) => (
-            <ImageCard key={image.id} image={image} collectionId={id} onExpired={query.refetch} onDeleted={query.refetch} />
+            <ImageCard
+              key={image.id}
+              image={image}
+              collectionId={id}
+              onExpired={query.refetch}
+              onDeleted={() => {
+                query.refetch();
+                // The card goes, and with it its Löschen button, where the closing dialog gives
+                // the focus back: the focus moves to the images' heading instead of being lost.
+                setTimeout(() => imagesHeading.current?.focus());
+              }}
+            />
           ))}
         </ul>
       )}
@@ -131,6 +143,8 @@ function CollectionHeader({
       await request(RenameCollectionDocument, { id, name: draft });
       setRenaming(false);
       changed('collections', `collection:${id}`);
+      // The form (and the focus on it) is gone: back to Umbenennen, as after Abbrechen.
+      setTimeout(() => renameButton.current?.focus());
     } catch (err) {
       setProblem(describeError(err, 'collection-name'));
     } finally {
