@@ -149,8 +149,22 @@ function Actions({ record, imageId }: { record: PromptDetailFieldsFragment; imag
   const [problem, setProblem] = useState<Problem | null>(null);
   const [copied, setCopied] = useState('');
   const copiedTimer = useRef<number | undefined>(undefined);
+  const actions = useRef<HTMLDivElement>(null);
+  const cancelPressed = useRef(false);
+
+  // Abbrechen goes once the request has stopped, and the focus with it: the focus moves on to
+  // what can be done now (Erneut versuchen, or Kopieren if Gemini finished first) instead of
+  // being lost.
+  useEffect(() => {
+    if (!cancelPressed.current || isRunning(record.status)) return;
+    cancelPressed.current = false;
+    if (document.activeElement === document.body || document.activeElement === null) {
+      actions.current?.querySelector<HTMLElement>('button, a')?.focus();
+    }
+  }, [record.status]);
 
   const cancel = async () => {
+    cancelPressed.current = true;
     setBusy('cancel');
     setProblem(null);
     try {
@@ -192,7 +206,7 @@ function Actions({ record, imageId }: { record: PromptDetailFieldsFragment; imag
 
   return (
     <>
-      <div class="actions">
+      <div class="actions" ref={actions}>
         {isRunning(record.status) && (
           <Button variant="danger" busy={busy === 'cancel'} busyLabel="Wird abgebrochen …" onClick={cancel}>
             Abbrechen
