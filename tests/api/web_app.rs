@@ -3,11 +3,12 @@
 //! that it can stop and start it again mid-generation. Two runs, one after the other (two
 //! browsers at once would only slow each other down on two cores):
 //!
-//! - the whole flow at 1280 × 800 and at 390 × 844, then the generate flow by keyboard alone,
-//!   then the passes that test one thing each (the Verlauf paged; a slow network, removing the
-//!   key, deleting an image, the file picker, tabs in step on renames; and, on a second server
-//!   with small limits and image URLs that expire after 5 s, refused uploads, renewed
-//!   thumbnails and Gemini's refusals), every screenshot checked with axe-core (WCAG 2 A/AA);
+//! - the whole flow at 1280 × 800 and at 390 × 844, then everything by keyboard alone (the focus
+//!   visible and never lost), then the passes that test one thing each (the Verlauf paged; a
+//!   slow network, removing the key, deleting an image, the file picker, tabs in step on
+//!   renames; and, on a second server with small limits and image URLs that expire after 5 s,
+//!   refused uploads, renewed thumbnails and Gemini's refusals), every screenshot checked with
+//!   axe-core (WCAG 2 A/AA);
 //! - the flow at 1280 × 800 on a server started with `--trusted-documents
 //!   assets/app/persisted-documents.json`, which runs nothing but the app's own operations.
 //!

@@ -17,8 +17,16 @@
 //     the screen recovers; a second tab stays in step; a collection deleted after a
 //     confirmation that names what goes with it; the session ended behind the app's back
 //     sends the person to sign in and back where they were; sign out.
-//   keyboard: the generate flow with the keyboard alone (Tab, Enter, arrow keys), the focus
-//     visible on every control reached.
+//   keyboard, a new person with the keyboard alone (Tab, Shift+Tab, Enter, Space, Escape, arrow
+//     keys), the focus visible on every control reached: register (after a password too short);
+//     set the key, remove it (Escape keeps it the first time) and set it again; create a
+//     collection and rename it; two images through the file picker; generate with a slow key and
+//     cancel, then Erneut versuchen from the list of all prompts; copy; export the image's
+//     prompts as CSV (the download's content checked); delete an image (Escape keeps it first)
+//     and the collection (Abbrechen keeps it first); sign out and in again. The focus is never
+//     lost: each new screen's heading takes it, a confirmation takes it and gives it back, and
+//     where the control that had it goes (the key removed, an image deleted, a rename saved, a
+//     request cancelled) it moves on to a sensible one.
 //   history (a person made through the API, as are the next two): 23 records of one image make
 //     three pages of its Verlauf, reached with "Ältere Prompts laden", newest first, each once;
 //     a record made meanwhile elsewhere comes on top and none goes missing; the pickers hold the
@@ -817,63 +825,166 @@ async function personPass(browser, server, pass, viewport) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The keyboard pass: the generate flow without a mouse
+// The keyboard pass: everything a person does, without a mouse
 
-async function keyboardPass(browser, server, email) {
+async function keyboardPass(browser, server) {
+  const pass = 'keyboard';
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'de-DE' });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.origin });
   const page = await context.newPage();
-  const watch = new Watch(page, server.origin, 'keyboard');
+  const watch = new Watch(page, server.origin, pass);
+  const email = `${pass}-${Date.now()}@beispiel.de`;
   const steps = [];
   const unfocused = new Set();
 
-  /** Presses Tab until the focused element matches; checks the focus is visible on each. */
-  async function tabTo(description, matches, max = 60) {
+  /** What has the focus: null when nothing does (the page itself, as when the focused element
+   * went away). */
+  const focusInfo = () =>
+    page.evaluate(() => {
+      const el = document.activeElement;
+      if (!el || el === document.body) return null;
+      const style = getComputedStyle(el);
+      const label = el.labels?.[0]?.textContent ?? '';
+      return {
+        tag: el.tagName.toLowerCase(),
+        text: (el.getAttribute('aria-label') || el.textContent || '').trim(),
+        label: label.trim(),
+        dialog: el.closest('dialog[open]') !== null,
+        visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+      };
+    });
+  const describe = (f) => (f ? `${f.tag} "${f.text || f.label}"` : 'nothing (the page itself)');
+
+  /** Presses Tab (or Shift+Tab) until the focused element matches; checks the focus is visible
+   * on each. */
+  async function tabTo(description, matches, { back = false, max = 60 } = {}) {
     for (let i = 0; i < max; i++) {
-      await page.keyboard.press('Tab');
-      const focused = await page.evaluate(() => {
-        const el = document.activeElement;
-        if (!el || el === document.body) return null;
-        const style = getComputedStyle(el);
-        const label = el.labels?.[0]?.textContent ?? '';
-        return {
-          tag: el.tagName.toLowerCase(),
-          text: (el.getAttribute('aria-label') || el.textContent || '').trim(),
-          label: label.trim(),
-          visible: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
-        };
-      });
+      await page.keyboard.press(back ? 'Shift+Tab' : 'Tab');
+      const focused = await focusInfo();
       if (!focused) continue;
-      if (!focused.visible) unfocused.add(`${focused.tag} "${focused.text || focused.label}"`);
+      if (!focused.visible) unfocused.add(describe(focused));
       if (matches(focused)) return;
     }
-    throw new Error(`Tab never reached ${description}`);
+    throw new Error(`${back ? 'Shift+Tab' : 'Tab'} never reached ${description}`);
   }
-  const named = (text) => (f) => f.text === text || f.label === text;
+
+  /** Waits until the focus is where it belongs after a step (not lost to the page). */
+  async function focusOn(description, matches) {
+    let focused = null;
+    try {
+      await until(`the focus is on ${description}`, async () => {
+        focused = await focusInfo();
+        return focused !== null && matches(focused);
+      });
+    } catch (err) {
+      throw new Error(`${err.message}; it is on ${describe(focused)}`);
+    }
+  }
+
+  /** A new screen: its heading shows and has the focus, so the person reads on from there. */
+  async function arrive(name) {
+    await heading(page, name).waitFor();
+    await focusOn(`the heading "${name}"`, (f) => f.tag === 'h1' && (name instanceof RegExp ? name.test(f.text) : f.text === name));
+  }
+
+  const named = (text) => (f) => !f.dialog && (f.text === text || f.label === text);
+  const inDialog = (text) => (f) => f.dialog && f.text === text;
+
+  /** Opens a confirmation with Enter (the focus on its button): the focus goes into it. */
+  async function confirmation(title) {
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: title });
+    await dialog.waitFor();
+    await focusOn(`the dialog "${title}"`, (f) => f.dialog);
+    return dialog;
+  }
 
   try {
+    // Register, after a password too short.
     await page.goto(`${server.origin}/anmelden`);
-    await heading(page, 'Anmelden').waitFor();
+    await arrive('Anmelden');
+    await tabTo('Jetzt registrieren', named('Jetzt registrieren'));
+    await page.keyboard.press('Enter');
+    await arrive('Registrieren');
     await tabTo('the e-mail field', named('E-Mail-Adresse'));
     await page.keyboard.type(email);
     await tabTo('the password field', named('Passwort'));
+    await page.keyboard.type('kurz');
+    await page.keyboard.press('Enter');
+    await see(page, 'Das Passwort muss mindestens 10 Zeichen lang sein.');
+    await focusOn('the password field', named('Passwort'));
+    await shot(page, pass, '01-registrieren');
+    await page.keyboard.press('Control+A');
     await page.keyboard.type(PASSWORD);
     await page.keyboard.press('Enter');
-    await heading(page, 'Sammlungen').waitFor();
-    steps.push('signed in');
+    await arrive('Einstellungen');
+    steps.push('registered');
 
-    await tabTo('the collection', named('Urlaub am See'));
+    // The key: set, removed (Escape keeps it the first time), set again; a slow one, to have
+    // time to cancel.
+    await see(page, 'Es ist noch kein Schlüssel hinterlegt.');
+    await tabTo('the key field', named('Schlüssel'));
+    await page.keyboard.type('demo-key-1234');
     await page.keyboard.press('Enter');
-    await heading(page, 'Urlaub am See').waitFor();
+    await see(page, 'Der Schlüssel ist gespeichert.');
+    await see(page, '…1234');
+    steps.push('key set');
+    await tabTo('Schlüssel entfernen', named('Schlüssel entfernen'));
+    const removeDialog = await confirmation('Schlüssel entfernen?');
+    await page.keyboard.press('Escape');
+    await removeDialog.waitFor({ state: 'hidden' });
+    await focusOn('Schlüssel entfernen', named('Schlüssel entfernen'));
+    await see(page, '…1234');
+    await confirmation('Schlüssel entfernen?');
+    await shot(page, pass, '02-schluessel-entfernen');
+    await tabTo('Schlüssel entfernen in the dialog', inDialog('Schlüssel entfernen'));
+    await page.keyboard.press('Enter');
+    await see(page, 'Der Schlüssel ist entfernt.');
+    await see(page, 'Es ist noch kein Schlüssel hinterlegt.');
+    // Its button went with the key: the focus is on the field for a new one.
+    await focusOn('the key field', named('Schlüssel'));
+    steps.push('key removed (Escape kept it first)');
+    await page.keyboard.type('fault:slow:60000');
+    await page.keyboard.press('Enter');
+    await see(page, 'Der Schlüssel ist gespeichert.');
+    await see(page, '…0000');
+    steps.push('key set again');
+
+    // A collection, created and renamed.
+    await tabTo('Weiter zu den Sammlungen', named('Weiter zu den Sammlungen'));
+    await page.keyboard.press('Enter');
+    await arrive('Sammlungen');
+    await see(page, 'Sie haben noch keine Sammlung.');
+    await tabTo('the new collection field', named('Neue Sammlung'));
+    await page.keyboard.type('Tastatur');
+    await page.keyboard.press('Enter');
+    await arrive('Tastatur');
+    steps.push('collection created');
+    await tabTo('Umbenennen', named('Umbenennen'));
+    await page.keyboard.press('Enter');
+    await focusOn('the new name', named('Neuer Name'));
+    await page.keyboard.press('Control+A');
+    await page.keyboard.type('Nur Tastatur');
+    await shot(page, pass, '03-umbenennen');
+    await page.keyboard.press('Enter');
+    await heading(page, 'Nur Tastatur').waitFor();
+    await focusOn('Umbenennen', named('Umbenennen'));
+    steps.push('collection renamed');
+
+    // Two images through the file picker.
     await tabTo('Dateien auswählen', named('Dateien auswählen'));
-    await (await pickFiles(page, () => page.keyboard.press('Enter'))).setFiles(path.join(FIXTURES, 'landscape.webp'));
-    await page.locator('.upload-item[data-file="landscape.webp"]').getByText('Hochgeladen').waitFor({ timeout: STEP_MS });
-    steps.push('uploaded through the file picker');
-    await tabTo('an image', (f) => f.text.startsWith('Prompt erstellen für landscape.jpg'));
-    await page.keyboard.press('Enter');
-    await heading(page, 'landscape.jpg').waitFor();
-    steps.push('opened an image');
+    await (await pickFiles(page, () => page.keyboard.press('Enter'))).setFiles(['landscape.jpg', 'landscape.png'].map((name) => path.join(FIXTURES, name)));
+    for (const name of ['landscape.jpg', 'landscape.png']) {
+      await page.locator(`.upload-item[data-file="${name}"]`).getByText('Hochgeladen').waitFor({ timeout: STEP_MS });
+    }
+    await page.waitForFunction(() => document.querySelectorAll('.image-card').length === 2, null, { timeout: STEP_MS });
+    steps.push('uploaded two through the file picker');
 
+    // Generate with a slow key, cancel it.
+    await tabTo('an image', named('Prompt erstellen für landscape.jpg'));
+    await page.keyboard.press('Enter');
+    await arrive('landscape.jpg');
+    steps.push('opened an image');
     await tabTo('the camera style', named('Kamerastil'));
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
@@ -886,23 +997,123 @@ async function keyboardPass(browser, server, email) {
     await tabTo('Generieren', named('Generieren'));
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/prompts\/[0-9a-f-]+$/, { timeout: STEP_MS });
-    await status(page, 'Fertig');
+    await arrive(/^Prompt/);
+    await status(page, 'Läuft');
     await see(page, `${camera} · ${effect}`);
     steps.push('generated');
+    await tabTo('Abbrechen', named('Abbrechen'));
+    await page.keyboard.press('Enter');
+    await status(page, 'Abgebrochen');
+    // Abbrechen went with the running request: the focus is on what can be done now.
+    await focusOn('Erneut versuchen', named('Erneut versuchen'));
+    await shot(page, pass, '04-prompt-abgebrochen');
+    const cancelledPath = new URL(page.url()).pathname;
+    steps.push('cancelled');
+
+    // A quick key, then Erneut versuchen from the list of all prompts.
+    await tabTo('Einstellungen in the navigation', named('Einstellungen'), { back: true });
+    await page.keyboard.press('Enter');
+    await arrive('Einstellungen');
+    await tabTo('the key field', named('Neuer Schlüssel'));
+    await page.keyboard.type('demo-key-5678');
+    await page.keyboard.press('Enter');
+    await see(page, '…5678');
+    await tabTo('Prompts in the navigation', named('Prompts'), { back: true });
+    await page.keyboard.press('Enter');
+    await arrive('Alle Prompts');
+    await tabTo('the cancelled prompt', (f) => f.tag === 'a' && f.text.startsWith('Prompt vom'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname === cancelledPath, { timeout: STEP_MS });
+    await arrive(/^Prompt/);
+    await status(page, 'Abgebrochen');
+    await tabTo('Erneut versuchen', named('Erneut versuchen'));
+    await page.keyboard.press('Enter');
+    await page.waitForURL((url) => url.pathname !== cancelledPath && url.pathname.startsWith('/prompts/'), { timeout: STEP_MS });
+    await arrive(/^Prompt/);
+    await status(page, 'Fertig');
+    await see(page, `${camera} · ${effect}`);
+    const prompt = (await page.locator('[data-testid="prompt-text"]').innerText()).trim();
+    steps.push('retried');
 
     await tabTo('Kopieren', named('Kopieren'));
     await page.keyboard.press('Enter');
     await see(page, 'Der Prompt ist in der Zwischenablage.');
-    await shot(page, 'keyboard', '01-prompt-fertig');
+    if ((await page.evaluate(() => navigator.clipboard.readText())).trim() !== prompt) throw new Error('the clipboard does not hold the prompt');
+    await shot(page, pass, '05-prompt-fertig');
     steps.push('copied');
+
+    // Export the image's prompts as CSV: a real download, semicolon-separated with the German
+    // header, a line for each of its two records.
+    await tabTo('Zurück zum Bild', named('Zurück zum Bild'));
+    await page.keyboard.press('Enter');
+    await arrive('landscape.jpg');
+    await tabTo('the CSV export', (f) => f.text.startsWith('Als CSV exportieren'));
+    const [file] = await Promise.all([page.waitForEvent('download', { timeout: STEP_MS }), page.keyboard.press('Enter')]);
+    if (!/\.csv$/.test(file.suggestedFilename())) throw new Error(`the CSV download is named ${file.suggestedFilename()}`);
+    const chunks = [];
+    for await (const chunk of await file.createReadStream()) chunks.push(chunk);
+    const csv = Buffer.concat(chunks).toString('utf8');
+    const lines = csv.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+    if (!lines[0]?.startsWith('ID;Bild;Sammlung;Status;') || lines.length !== 3 || !csv.includes(prompt.slice(0, 30))) {
+      throw new Error(`the CSV export is not the image's two records:\n${csv.slice(0, 1000)}`);
+    }
+    await focusOn('the CSV export', (f) => f.text.startsWith('Als CSV exportieren'));
+    steps.push('exported CSV');
+
+    // Delete an image: Escape keeps it, Endgültig löschen deletes it.
+    await tabTo('the collection in the breadcrumbs', named('Nur Tastatur'), { back: true });
+    await page.keyboard.press('Enter');
+    await arrive('Nur Tastatur');
+    await tabTo('landscape.png löschen', named('landscape.png löschen'));
+    const imageDialog = await confirmation('Bild „landscape.png“ löschen?');
+    await page.keyboard.press('Escape');
+    await imageDialog.waitFor({ state: 'hidden' });
+    await focusOn('landscape.png löschen', named('landscape.png löschen'));
+    if ((await page.locator('.image-card').count()) !== 2) throw new Error('Escape deleted the image');
+    await confirmation('Bild „landscape.png“ löschen?');
+    await shot(page, pass, '06-bild-loeschen');
+    await tabTo('Endgültig löschen', inDialog('Endgültig löschen'));
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.image-card').length === 1, null, { timeout: STEP_MS });
+    await focusOn('the images', (f) => f.tag === 'h2' && f.text === 'Bilder');
+    steps.push('deleted an image (Escape kept it first)');
+
+    // Delete the collection: Abbrechen (with Space) keeps it, Endgültig löschen deletes it.
+    await tabTo('Sammlung löschen', named('Sammlung löschen'), { back: true });
+    const collectionDialog = await confirmation('Sammlung „Nur Tastatur“ löschen?');
+    await collectionDialog.getByText('Mit ihr werden ein Bild und alle dazu geschriebenen Prompts endgültig gelöscht.').waitFor();
+    await focusOn('Abbrechen in the dialog', inDialog('Abbrechen'));
+    await page.keyboard.press('Space');
+    await collectionDialog.waitFor({ state: 'hidden' });
+    await focusOn('Sammlung löschen', named('Sammlung löschen'));
+    await confirmation('Sammlung „Nur Tastatur“ löschen?');
+    await tabTo('Endgültig löschen', inDialog('Endgültig löschen'));
+    await page.keyboard.press('Space');
+    await arrive('Sammlungen');
+    await see(page, 'Sie haben noch keine Sammlung.');
+    steps.push('deleted the collection (Abbrechen kept it first)');
+
+    // Sign out, and in again.
+    await tabTo('Abmelden', named('Abmelden'), { back: true });
+    await page.keyboard.press('Enter');
+    await arrive('Anmelden');
+    if ((await token(page)) !== null) throw new Error('signed out, but the token is kept');
+    steps.push('signed out');
+    await tabTo('the e-mail field', named('E-Mail-Adresse'));
+    await page.keyboard.type(email);
+    await tabTo('the password field', named('Passwort'));
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await arrive('Sammlungen');
+    steps.push('signed in');
 
     if (unfocused.size > 0) throw new Error(`focus not visible on: ${[...unfocused].join(', ')}`);
     watch.check();
     await context.close();
     return { steps };
   } catch (err) {
-    await page.screenshot({ path: path.join(options.screenshots, 'keyboard-FAILED.png'), fullPage: true }).catch(() => {});
-    err.message = `keyboard pass failed after [${steps.join(', ')}]: ${err.message}\n${watch.problems.join('\n')}`;
+    await page.screenshot({ path: path.join(options.screenshots, `${pass}-FAILED.png`), fullPage: true }).catch(() => {});
+    err.message = `${pass} pass failed after [${steps.join(', ')}]: ${err.message}\n${watch.problems.join('\n')}`;
     throw err;
   }
 }
@@ -1387,7 +1598,6 @@ async function main() {
       args: CHROMIUM_ARGS,
     });
     const done = [];
-    let email = null;
     let started = Date.now();
     const took = () => {
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
@@ -1395,7 +1605,7 @@ async function main() {
       return `${seconds} s`;
     };
     if (options.passes.includes('desktop')) {
-      email = (await personPass(browser, server, 'desktop', { width: 1280, height: 800 })).email;
+      await personPass(browser, server, 'desktop', { width: 1280, height: 800 });
       done.push(`desktop 1280×800 (${took()})`);
     }
     if (options.passes.includes('phone')) {
@@ -1403,13 +1613,7 @@ async function main() {
       done.push(`phone 390×844 (${took()})`);
     }
     if (options.passes.includes('keyboard')) {
-      if (!email) {
-        // Alone (to run it by itself): a person like the desktop pass's, made through the API.
-        const person = await apiPerson(browser, server, 'keyboard-person', { files: ['landscape.png', 'landscape.jpg'], collection: 'Urlaub am See' });
-        email = person.email;
-        await person.context.close();
-      }
-      await keyboardPass(browser, server, email);
+      await keyboardPass(browser, server);
       done.push(`keyboard (${took()})`);
     }
     if (options.passes.includes('history')) {
