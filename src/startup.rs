@@ -452,7 +452,7 @@ fn throttle_limits(args: &ServeArgs) -> ThrottleLimits {
 /// Uploads checked at once: two per core keeps the cores busy while one waits on the store,
 /// and bounds the memory held to that many files.
 fn concurrent_upload_checks() -> usize {
-    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+    crate::config::two_per_core()
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is called, not
