@@ -295,8 +295,9 @@ pub struct GraphqlArgs {
 
     /// Most HTTP GraphQL requests executed at once; more wait their turn [default: two per CPU
     /// core]. Each holds its rows and its answer in memory while it runs (a page of 20 × 20 × 5
-    /// prompts about 4 MB), and the CPU is the limit anyway, so this bounds memory without
-    /// costing throughput.
+    /// prompts about 4 MB), so this bounds memory. Every request takes a turn, small ones and
+    /// sign-ins too: under many sign-ins or a burst of small writes, raise it (README,
+    /// "Benchmark").
     #[arg(long, env = "VIDEOPROMPT_MAX_CONCURRENT_REQUESTS", value_parser = at_least_one, default_value_t = two_per_core(), hide_default_value = true)]
     pub max_concurrent_requests: usize,
 
