@@ -293,11 +293,11 @@ pub struct GraphqlArgs {
     #[arg(long, env = "VIDEOPROMPT_MAX_BATCH", value_parser = at_least_one, default_value_t = 10)]
     pub max_batch: usize,
 
-    /// Most HTTP GraphQL requests executed at once; more wait their turn [default: two per CPU
-    /// core]. Each holds its rows and its answer in memory while it runs (a page of 20 × 20 × 5
-    /// prompts about 4 MB), so this bounds memory. Every request takes a turn, small ones and
-    /// sign-ins too: under many sign-ins or a burst of small writes, raise it (README,
-    /// "Benchmark").
+    /// Most large HTTP GraphQL requests executed at once; more wait their turn [default: two per
+    /// CPU core]. A request is large when its answer can have 1,000 fields or more (pages count
+    /// `first` times what they select): the app's largest screen, 20 × 20 × 5 prompts, holds
+    /// about 4 MB while it runs, so this bounds memory. Small requests have eight turns for
+    /// each of these, so they never wait behind large ones.
     #[arg(long, env = "VIDEOPROMPT_MAX_CONCURRENT_REQUESTS", value_parser = at_least_one, default_value_t = two_per_core(), hide_default_value = true)]
     pub max_concurrent_requests: usize,
 

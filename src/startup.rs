@@ -241,6 +241,11 @@ impl Application {
             turns: Arc::new(tokio::sync::Semaphore::new(
                 args.graphql.max_concurrent_requests,
             )),
+            small_turns: Arc::new(tokio::sync::Semaphore::new(
+                args.graphql
+                    .max_concurrent_requests
+                    .saturating_mul(http::graphql::SMALL_TURNS_PER_TURN),
+            )),
             uploads: MultipartLimits {
                 max_file_size: args.uploads.upload_limit,
                 max_files: args.uploads.upload_max_files,

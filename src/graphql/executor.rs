@@ -13,8 +13,8 @@ use async_graphql::{BatchRequest, BatchResponse, Data, Request, Response, Server
 use futures_util::{StreamExt, stream::BoxStream};
 
 use super::{
-    AppSchema, document_cache::DocumentCache, error_codes, persisted::PersistedDocuments,
-    request_checks,
+    AppSchema, answer_size, document_cache::DocumentCache, error_codes,
+    persisted::PersistedDocuments, request_checks,
 };
 
 /// Marks a request whose document [`Executor::prepare`] found and checked.
@@ -52,6 +52,21 @@ impl Executor {
         request_checks::check(request, self.max_selections, &self.documents)?;
         request.data.insert(Prepared);
         Ok(())
+    }
+
+    /// Whether `batch` may answer with enough to wait for one of the turns that bound memory:
+    /// its operations together estimate at least [`answer_size::LARGE_ANSWER`] fields. Prepares
+    /// each operation (see [`Self::prepare`]); one that is refused counts nothing, as its answer
+    /// is an error.
+    pub fn is_large(&self, batch: &mut BatchRequest) -> bool {
+        batch
+            .iter_mut()
+            .map(|request| match self.prepare(request) {
+                Ok(()) => answer_size::estimate(request),
+                Err(_) => 0,
+            })
+            .fold(0, usize::saturating_add)
+            >= answer_size::LARGE_ANSWER
     }
 
     /// Runs one query or mutation.

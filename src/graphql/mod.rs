@@ -1,6 +1,7 @@
 //! The GraphQL schema: one module per resource, merged here; resolvers stay thin (parse,
 //! authorise, call a service, map errors).
 
+mod answer_size;
 pub mod collections;
 pub mod connection;
 pub mod context;

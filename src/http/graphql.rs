@@ -46,8 +46,11 @@ pub struct GraphqlEndpoint {
     pub schema: Executor,
     pub body_limit: usize,
     pub max_batch: usize,
-    /// Turns to execute (and answer) a request: bounds the memory of requests in flight.
+    /// Turns to execute (and answer) a large request (`graphql::Executor::is_large`): bounds
+    /// the memory of the answers in flight.
     pub turns: Arc<tokio::sync::Semaphore>,
+    /// Turns for the other requests, [`SMALL_TURNS_PER_TURN`] for each large one.
+    pub small_turns: Arc<tokio::sync::Semaphore>,
     /// Limits of multipart (upload) requests.
     pub uploads: MultipartLimits,
     /// Settings of GraphQL over WebSocket.
@@ -123,15 +126,26 @@ pub async fn post(
     run(&endpoint, response_type, batch).await
 }
 
-/// Executes and answers a request in its turn (the turn lasts until the answer is written, as
-/// the answer's tree and its JSON are what take the memory).
+/// How many small requests may run for each large turn. A small answer has under a tenth of
+/// the fields of the app's largest screen (see `graphql::answer_size`), so all small turns
+/// together hold about as much as the large ones.
+pub const SMALL_TURNS_PER_TURN: usize = 8;
+
+/// Executes and answers a request in its turn, large or small (the turn lasts until the answer is
+/// written, as the answer's tree and its JSON are what take the memory).
 async fn run(
     endpoint: &GraphqlEndpoint,
     response_type: ResponseType,
-    batch: BatchRequest,
+    mut batch: BatchRequest,
 ) -> HttpResponse {
-    let _turn = endpoint
-        .turns
+    // An answer that may hold megabytes waits for one of the few large turns; a small one (a
+    // sign-in hashing a password, a generation request, a page of prompts) for one of the
+    // many small turns, so it never waits behind the large ones.
+    let turns = match endpoint.schema.is_large(&mut batch) {
+        true => &endpoint.turns,
+        false => &endpoint.small_turns,
+    };
+    let _turn = turns
         .acquire()
         .await
         .expect("BUG: the request turns are never closed");

@@ -529,7 +529,8 @@ async fn an_empty_batch_gets_the_batch_message() {
 }
 
 /// Requests beyond `--max-concurrent-requests` wait their turn and are answered: with one
-/// turn, many requests at once (single and batched, signed in and not) all get their data.
+/// large turn (and eight small ones), many requests at once (large and small, single and
+/// batched, signed in and not) all get their data.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
     let app = TestApp::spawn_with(Backend::Sqlite, |args| {
@@ -540,12 +541,15 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
     let (token, _) = register(&app, "turns@example.org").await;
     let op = json!({ "query": "{ cameraStyles { value } }" });
     // A turn that is never given back would leave the rest waiting forever: fail instead.
-    let all = futures_util::future::join_all((0..24).map(|i| {
+    // 20 collections × 20 images × 3 fields: large (`graphql::answer_size`).
+    let large = "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }";
+    let all = futures_util::future::join_all((0..32).map(|i| {
         let app = &app;
         let (op, token) = (op.clone(), token.clone());
         async move {
-            match i % 3 {
+            match i % 4 {
                 0 => post_raw(app, None, op).await.json::<Value>().await.unwrap(),
+                3 => app.gql(large, json!({}), Some(&token)).await,
                 1 => post_raw(app, None, json!([op, op]))
                     .await
                     .json::<Value>()
@@ -564,7 +568,8 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
         let data = &answer["data"];
         assert!(
             data["cameraStyles"][0]["value"] == "STATIC"
-                || data["me"]["email"] == "turns@example.org",
+                || data["me"]["email"] == "turns@example.org"
+                || data["me"]["collections"]["nodes"] == json!([]),
             "{i}: {answer}"
         );
     }
