@@ -574,3 +574,72 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
         );
     }
 }
+
+/// A small request never waits behind large ones: with the only large turn held by a query
+/// that PostgreSQL keeps waiting on a lock, `me` is still answered. (PostgreSQL only: the test
+/// holds the large query inside its execution with a table lock, which SQLite's readers
+/// never wait for.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_request_goes_ahead_while_the_large_turns_are_taken() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let Some(app) = TestApp::spawn_with(Backend::Postgres, |args| {
+        args.graphql.max_concurrent_requests = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    let (token, _) = register(&app, "small@example.org").await;
+    let lock = app.db.begin().await.unwrap();
+    lock.execute_unprepared("LOCK TABLE collections IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let large = tokio::spawn({
+        let (app_url, client, token) = (app.url("/graphql"), app.client.clone(), token.clone());
+        async move {
+            client
+                .post(app_url)
+                .bearer_auth(token)
+                .json(&json!({ "query": "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }" }))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    });
+    // The large query holds its turn once it waits on the lock.
+    loop {
+        let waiting = app
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'collections'::regclass",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Only a guard against a hang: before, this request waited for the lock's release.
+    let small = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        app.gql("{ me { email } }", json!({}), Some(&token)),
+    )
+    .await
+    .expect("a small request waited behind the large one");
+    assert_eq!(small["data"]["me"]["email"], "small@example.org", "{small}");
+    lock.commit().await.unwrap();
+    let large = large.await.unwrap();
+    assert_eq!(
+        large["data"]["me"]["collections"]["nodes"],
+        json!([]),
+        "{large}"
+    );
+}
