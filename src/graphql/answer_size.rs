@@ -6,8 +6,9 @@
 //! 5 prompts: about 4 MB of rows, tree and JSON while it runs), but a sign-in holds its turn
 //! while its password is hashed, and a burst of small writes waits on the database in them:
 //! with two turns per core, `me` answered 190 queries a second beside eight clients signing in
-//! nonstop, against 560 with eight turns. A small operation holds a few kilobytes, and how many
-//! run at once is bounded by the connections (`--max-connections`), so it needs no turn.
+//! nonstop, against 560 with eight turns. A small operation holds a few kilobytes, so it takes
+//! one of many more turns of its own (`http::graphql::SMALL_TURNS_PER_TURN`) and never waits
+//! behind a large one.
 //!
 //! The estimate is the number of fields the answer can have: each field counts one, and a
 //! field with a `first` or `last` argument (a page) multiplies what it selects by that many.
@@ -32,20 +33,25 @@ pub const LARGE_ANSWER: usize = 1_000;
 /// one of which runs; counting all of them errs on the safe side). A request whose document
 /// does not parse counts nothing: its answer is an error.
 pub fn estimate(request: &mut Request) -> usize {
-    let variables = request.variables.clone();
-    let Ok(document) = request.parsed_query() else {
-        return 0;
+    // Taken out while the document is borrowed from the request, and put back (no copy).
+    let variables = std::mem::take(&mut request.variables);
+    let size = match request.parsed_query() {
+        Ok(document) => {
+            let mut estimate = Estimate {
+                document,
+                variables: &variables,
+                fragments: HashMap::new(),
+            };
+            document
+                .operations
+                .iter()
+                .map(|(_, operation)| estimate.selection_set(&operation.node.selection_set))
+                .fold(0, usize::saturating_add)
+        }
+        Err(_) => 0,
     };
-    let mut estimate = Estimate {
-        document,
-        variables: &variables,
-        fragments: HashMap::new(),
-    };
-    document
-        .operations
-        .iter()
-        .map(|(_, operation)| estimate.selection_set(&operation.node.selection_set))
-        .fold(0, usize::saturating_add)
+    request.variables = variables;
+    size
 }
 
 struct Estimate<'a> {

@@ -131,8 +131,8 @@ pub async fn post(
 /// together hold about as much as the large ones.
 pub const SMALL_TURNS_PER_TURN: usize = 8;
 
-/// Executes and answers a request in its turn, large or small (the turn lasts until the answer is
-/// written, as the answer's tree and its JSON are what take the memory).
+/// Executes and answers a request in its turn, large or small (the turn lasts until the answer
+/// is written into its JSON body, as the answer's tree and that body are what take the memory).
 async fn run(
     endpoint: &GraphqlEndpoint,
     response_type: ResponseType,

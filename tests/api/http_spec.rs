@@ -528,6 +528,10 @@ async fn an_empty_batch_gets_the_batch_message() {
     );
 }
 
+/// 20 collections × 20 images × 3 fields: a large request (`graphql::answer_size`), which
+/// waits for one of the `--max-concurrent-requests` turns.
+const LARGE_PAGE: &str = "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }";
+
 /// Requests beyond `--max-concurrent-requests` wait their turn and are answered: with one
 /// large turn (and eight small ones), many requests at once (large and small, single and
 /// batched, signed in and not) all get their data.
@@ -541,15 +545,13 @@ async fn requests_beyond_the_concurrency_limit_wait_their_turn() {
     let (token, _) = register(&app, "turns@example.org").await;
     let op = json!({ "query": "{ cameraStyles { value } }" });
     // A turn that is never given back would leave the rest waiting forever: fail instead.
-    // 20 collections × 20 images × 3 fields: large (`graphql::answer_size`).
-    let large = "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }";
     let all = futures_util::future::join_all((0..32).map(|i| {
         let app = &app;
         let (op, token) = (op.clone(), token.clone());
         async move {
             match i % 4 {
                 0 => post_raw(app, None, op).await.json::<Value>().await.unwrap(),
-                3 => app.gql(large, json!({}), Some(&token)).await,
+                3 => app.gql(LARGE_PAGE, json!({}), Some(&token)).await,
                 1 => post_raw(app, None, json!([op, op]))
                     .await
                     .json::<Value>()
@@ -600,7 +602,7 @@ async fn a_small_request_goes_ahead_while_the_large_turns_are_taken() {
             client
                 .post(app_url)
                 .bearer_auth(token)
-                .json(&json!({ "query": "{ me { collections(first: 20) { nodes { images(first: 20) { nodes { id width height } } } } } }" }))
+                .json(&json!({ "query": LARGE_PAGE }))
                 .send()
                 .await
                 .unwrap()
