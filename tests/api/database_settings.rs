@@ -1,8 +1,10 @@
 //! How the server talks to its database: plain TCP to a PostgreSQL on this machine unless the
-//! URL asks for TLS.
+//! URL asks for TLS; SQLite writes that wait for each other instead of failing.
 
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
-use testkit::TestDatabase;
+use testkit::{TestDatabase, scenario::register};
+
+use crate::helpers::{Backend, TestApp};
 
 /// Whether this connection's backend session runs over TLS (`pg_stat_ssl`).
 async fn over_tls(db: &DatabaseConnection) -> bool {
@@ -48,4 +50,47 @@ async fn loopback_is_plain_tcp_unless_the_url_asks_for_tls() {
         tls.close().await.unwrap();
     }
     plain.close().await.unwrap();
+}
+
+/// SQLite has one writer at a time: a write that finds another connection's write under way
+/// waits for it (the busy timeout) instead of failing "database is locked".
+#[tokio::test]
+async fn a_sqlite_write_waits_for_another_connections_write() {
+    use sea_orm::sqlx::{Connection, SqliteConnection};
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let (token, _) = register(&app, "waits@example.org").await;
+    let file = app
+        .args
+        .database
+        .data_dir
+        .join(videoprompt::db::SQLITE_FILE);
+    let mut holder = SqliteConnection::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sea_orm::sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let create = tokio::spawn({
+        let api = app.api.clone();
+        async move {
+            api.gql(
+                "mutation($name: String!) { createCollection(name: $name) { name } }",
+                serde_json::json!({ "name": "Wartet" }),
+                Some(&token),
+            )
+            .await
+        }
+    });
+    // The mutation meets the lock meanwhile (on a slow machine it may not, and then this test
+    // checks less, but it cannot fail for that reason).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    sea_orm::sqlx::query("COMMIT")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+
+    let body = create.await.unwrap();
+    assert_eq!(body["data"]["createCollection"]["name"], "Wartet", "{body}");
 }
