@@ -11,19 +11,17 @@
 //! therefore clears `prompt` (claiming clears it too): a retry starts from no text, and a failed
 //! record shows none, as on SQLite.
 //!
-//! Claiming differs per backend (DESIGN's pitfalls): PostgreSQL locks candidate rows with
-//! `FOR UPDATE SKIP LOCKED` so instances never wait on each other; SQLite (which has one writer
-//! and whose SeaQuery backend drops `FOR UPDATE`) claims each candidate with a compare-and-set
-//! `UPDATE … WHERE id = ? AND <still claimable>` and keeps the ones whose update hit a row.
+//! Claiming is one `UPDATE … RETURNING` on both backends; [`claim`] says why it is safe on each
+//! (DESIGN's pitfalls: SeaQuery's SQLite backend drops `FOR UPDATE`).
 
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Statement,
-    sea_query::{Expr, ExprTrait, Func},
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, Func, LockBehavior, LockType},
 };
 use uuid::Uuid;
 
@@ -78,102 +76,52 @@ fn claimable(now: DateTime<Utc>) -> Condition {
 }
 
 /// Claims up to `limit` due records for `owner`, oldest due first.
+///
+/// One statement on either backend: `UPDATE … WHERE id IN (the oldest due ids) RETURNING *`.
+/// On PostgreSQL the inner select locks its rows `FOR UPDATE SKIP LOCKED`, so instances
+/// claiming at once take different records and never wait on each other. SQLite has no row
+/// locks (SeaQuery leaves the clause out there) and needs none: the statement holds the
+/// database's one write lock from its first read to its last write, so no other claim or
+/// cancel comes between.
 pub async fn claim(
     db: &impl ConnectionTrait,
     owner: &str,
     lease: Duration,
     limit: u64,
 ) -> Result<Vec<Model>, DbErr> {
+    use video_prompt::Column;
     if limit == 0 {
         return Ok(Vec::new());
     }
-    match db.get_database_backend() {
-        DatabaseBackend::Postgres => claim_postgres(db, owner, lease, limit).await,
-        _ => claim_compare_and_set(db, owner, lease, limit).await,
-    }
-}
-
-async fn claim_postgres(
-    db: &impl ConnectionTrait,
-    owner: &str,
-    lease: Duration,
-    limit: u64,
-) -> Result<Vec<Model>, DbErr> {
     let now = now();
-    let sql = r#"
-        UPDATE video_prompts
-           SET status = 'PROCESSING', lease_owner = $1, lease_expires_at = $2, prompt = NULL,
-               attempts = attempts + 1, started_at = COALESCE(started_at, $3), updated_at = $3
-         WHERE id IN (
-                SELECT id FROM video_prompts
-                 WHERE (status = 'PENDING' AND next_attempt_at <= $3)
-                    OR (status = 'PROCESSING' AND lease_expires_at < $3)
-                 ORDER BY next_attempt_at, id
-                 LIMIT $4
-                   FOR UPDATE SKIP LOCKED)
-        RETURNING *"#;
-    let statement = Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        sql,
-        [
-            owner.into(),
-            lease_expiry(now, lease).into(),
-            now.into(),
-            (limit as i64).into(),
-        ],
-    );
-    let mut claimed = video_prompt::Entity::find()
-        .from_raw_sql(statement)
-        .all(db)
-        .await?;
-    claimed.sort_by_key(|job| (job.next_attempt_at, job.id));
-    Ok(claimed)
-}
-
-async fn claim_compare_and_set(
-    db: &impl ConnectionTrait,
-    owner: &str,
-    lease: Duration,
-    limit: u64,
-) -> Result<Vec<Model>, DbErr> {
-    use video_prompt::Column;
-    let now = now();
-    let candidates: Vec<Uuid> = video_prompt::Entity::find()
+    let due = video_prompt::Entity::find()
         .select_only()
         .column(Column::Id)
         .filter(claimable(now))
         .order_by_asc(Column::NextAttemptAt)
         .order_by_asc(Column::Id)
         .limit(limit)
-        .into_tuple()
-        .all(db)
+        .lock_with_behavior(LockType::Update, LockBehavior::SkipLocked)
+        .into_query();
+    let mut claimed = video_prompt::Entity::update_many()
+        .col_expr(Column::Status, Expr::value(VideoPromptStatus::Processing))
+        .col_expr(Column::LeaseOwner, Expr::value(owner))
+        .col_expr(
+            Column::LeaseExpiresAt,
+            Expr::value(lease_expiry(now, lease)),
+        )
+        .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
+        .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
+        .col_expr(
+            Column::StartedAt,
+            Func::coalesce([Expr::col(Column::StartedAt), Expr::value(now)]).into(),
+        )
+        .col_expr(Column::UpdatedAt, Expr::value(now))
+        .filter(Column::Id.in_subquery(due))
+        .exec_with_returning(db)
         .await?;
-    let mut claimed = Vec::with_capacity(candidates.len());
-    for id in candidates {
-        let result = video_prompt::Entity::update_many()
-            .col_expr(Column::Status, Expr::value(VideoPromptStatus::Processing))
-            .col_expr(Column::LeaseOwner, Expr::value(owner))
-            .col_expr(
-                Column::LeaseExpiresAt,
-                Expr::value(lease_expiry(now, lease)),
-            )
-            .col_expr(Column::Attempts, Expr::col(Column::Attempts).add(1))
-            .col_expr(Column::Prompt, Expr::value(Option::<String>::None))
-            .col_expr(
-                Column::StartedAt,
-                Func::coalesce([Expr::col(Column::StartedAt), Expr::value(now)]).into(),
-            )
-            .col_expr(Column::UpdatedAt, Expr::value(now))
-            .filter(Column::Id.eq(id))
-            .filter(claimable(now))
-            .exec(db)
-            .await?;
-        if result.rows_affected == 1
-            && let Some(job) = video_prompt::Entity::find_by_id(id).one(db).await?
-        {
-            claimed.push(job);
-        }
-    }
+    // RETURNING gives no order.
+    claimed.sort_by_key(|job| (job.next_attempt_at, job.id));
     Ok(claimed)
 }
 

@@ -52,6 +52,19 @@ both_backends! {
         assert!(next > Utc::now(), "the next due time is the lease's or the later record's");
     }
 
+    async fn a_claim_takes_the_oldest_due_records_in_one_statement(app) {
+        let owner = image_id(&app).await;
+        let newest = pending(&app, owner, -10).await;
+        let oldest = pending(&app, owner, -30).await;
+        let middle = pending(&app, owner, -20).await;
+
+        let before = app.statements.get();
+        let claimed = queue::claim(&app.db, "worker-a", LEASE, 2).await.unwrap();
+        assert_eq!(app.statements.get() - before, 1, "statements for one claim");
+        assert_eq!(claimed.iter().map(|job| job.id).collect::<Vec<_>>(), vec![oldest, middle]);
+        assert_eq!(load(&app, newest).await.status, VideoPromptStatus::Pending);
+    }
+
     async fn an_expired_lease_is_taken_over_and_the_old_worker_changes_nothing(app) {
         let owner = image_id(&app).await;
         let id = pending(&app, owner, -1).await;
