@@ -42,7 +42,10 @@ both_backends! {
     configure: |args| args.jobs.workers = 0;
     async fn a_request_is_recorded_pending_with_clean_inputs(app) {
         let (user, image) = with_key(&app).await;
+        let before = app.statements.get();
         let record = app.state.video_prompts.request(user, ask(image, None)).await.unwrap();
+        // The key's presence, the image's owner and the insert: one `INSERT … SELECT`.
+        assert_eq!(app.statements.get() - before, 1, "statements for one request");
         assert_eq!(record.status, VideoPromptStatus::Pending);
         assert_eq!(record.camera_style, "ORBIT");
         assert_eq!(record.film_effect, "GOLDEN_HOUR");
