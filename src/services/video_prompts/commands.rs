@@ -3,7 +3,7 @@
 //! `services::generation` as its handler).
 
 use chrono::{DateTime, Utc};
-use entity::{collection, image, profile, sea_orm_active_enums::VideoPromptStatus, video_prompt};
+use entity::{collection, profile, sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, DbErr, EntityTrait, FromQueryResult, QueryFilter, Set,
 };
@@ -104,7 +104,7 @@ impl VideoPrompts {
         // Two tries: a refusal that the checks below cannot explain (the key or the image
         // appeared in between) is answered by trying once more.
         for _ in 0..2 {
-            let inserted = insert_if_allowed(&self.db, new_record(user_id, &request, now())).await;
+            let inserted = insert_if_allowed(&self.db, user_id, &request).await;
             match inserted {
                 Ok(Some(record)) => return Ok(self.queued(record)),
                 // The same key was used before: that request's record is the answer, or a
@@ -250,26 +250,22 @@ impl VideoPrompts {
     }
 }
 
-/// Inserts `record` in one statement if its image is its user's and the user has a Gemini key
-/// (`INSERT … SELECT … FROM images JOIN collections JOIN profiles WHERE … RETURNING *`); `None`
-/// when not. One statement instead of three reads and a write: a burst of requests on SQLite
+/// Inserts the record of `request` in one statement if its image is the user's (the select of
+/// `ownership::owned_image`) and the user has a Gemini key (`INSERT … SELECT … FROM images JOIN
+/// collections JOIN profiles WHERE … RETURNING *`); `None` when not. One statement instead of three reads and a write: a burst of requests on SQLite
 /// shares two connections with the workers. Whether the stored key can be opened is the
 /// worker's to find out (it fails the record, with a code, if not); the master key itself is
 /// checked at startup.
 async fn insert_if_allowed(
     db: &DatabaseConnection,
-    mut record: video_prompt::ActiveModel,
+    user_id: Uuid,
+    request: &NewVideoPrompt,
 ) -> Result<Option<video_prompt::Model>, DbErr> {
     use sea_orm::{
-        ActiveModelTrait, ActiveValue, Iterable,
+        ActiveModelTrait, ActiveValue, Iterable, QuerySelect, QueryTrait,
         sea_query::{Expr, ExprTrait, Query},
     };
-    let (Some(user_id), Some(image_id)) = (
-        record.get(video_prompt::Column::UserId).into_value(),
-        record.get(video_prompt::Column::ImageId).into_value(),
-    ) else {
-        return Ok(None);
-    };
+    let mut record = new_record(user_id, request, now());
     let mut columns = Vec::new();
     let mut values = Vec::new();
     for column in video_prompt::Column::iter() {
@@ -278,23 +274,17 @@ async fn insert_if_allowed(
             values.push(column.save_as(Expr::val(value)));
         }
     }
-    let allowed = Query::select()
+    let mut allowed = ownership::owned_image(user_id, request.image_id)
+        .select_only()
+        .into_query();
+    allowed
         .exprs(values)
-        .from(image::Entity)
-        .inner_join(
-            collection::Entity,
-            Expr::col((collection::Entity, collection::Column::Id))
-                .equals((image::Entity, image::Column::CollectionId)),
-        )
         .inner_join(
             profile::Entity,
             Expr::col((profile::Entity, profile::Column::UserId))
                 .equals((collection::Entity, collection::Column::UserId)),
         )
-        .and_where(Expr::col((image::Entity, image::Column::Id)).eq(image_id))
-        .and_where(Expr::col((collection::Entity, collection::Column::UserId)).eq(user_id))
-        .and_where(Expr::col((profile::Entity, profile::Column::GeminiApiKey)).is_not_null())
-        .to_owned();
+        .and_where(Expr::col((profile::Entity, profile::Column::GeminiApiKey)).is_not_null());
     let backend = db.get_database_backend();
     let mut insert = Query::insert();
     insert
