@@ -8,9 +8,14 @@
 //! N users (default 50), each with M images (default 100) and one WebSocket connection carrying
 //! M subscriptions `videoPromptUpdated(imageId)`, one per image: N × M subscribers. Then every
 //! image gets one change (a new PENDING record from `generateVideoPrompt`), and each subscriber
-//! notes when the event arrives. Reported: the time from the change (the record's `createdAt`,
-//! written by the server; same host clock) to its delivery, p50/p99/max, and the server's
-//! memory (RSS from /proc/PID/status) per idle connection and per idle subscription.
+//! notes when the event arrives. Reported, p50/p99/max: the time from the change (the record's
+//! `createdAt`, written by the server; same host clock) to its delivery, and the time a user
+//! sees, from the client sending the mutation to the subscriber's event; the server's CPU time
+//! per change while they are sent and delivered; then the server's memory (RSS from /proc/PID/status) per idle connection and per idle subscription.
+//!
+//! The two delays differ in where they start: `createdAt` is stamped somewhere inside the
+//! request, so a server that stamps it later looks faster on the first figure without being
+//! faster for anyone. The second figure holds the whole path and is the one to compare.
 //!
 //! The Gemini URL points nowhere and one attempt is allowed, so the worker fails each record
 //! at once: the PENDING → PROCESSING → FAILED changes that follow are real load too, but only
@@ -19,7 +24,10 @@
 mod common;
 
 use std::{
-    sync::Arc,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -145,11 +153,19 @@ async fn run(connections: usize, per_connection: usize) {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let rss_subscriptions = common::memory_kib(&server, "VmRSS");
 
-    // Readers: each notes the delay of every record's first event.
+    // When each image's mutation left the client, in µs after `started` (0: not yet sent),
+    // indexed by connection × per_connection + subscription id.
+    let started = Instant::now();
+    let sent_at: Arc<Vec<AtomicU64>> = Arc::new((0..total).map(|_| AtomicU64::new(0)).collect());
+
+    // Readers: each notes the delays of every record's first event.
     let samples = Arc::new(Mutex::new(Vec::with_capacity(total)));
+    let seen_by_user = Arc::new(Mutex::new(Vec::with_capacity(total)));
     let mut readers = Vec::new();
-    for mut ws in sockets {
+    for (connection, mut ws) in sockets.into_iter().enumerate() {
         let samples = samples.clone();
+        let seen_by_user = seen_by_user.clone();
+        let sent_at = sent_at.clone();
         readers.push(tokio::spawn(async move {
             let mut seen = std::collections::HashSet::new();
             let mut mine = 0;
@@ -161,6 +177,7 @@ async fn run(connections: usize, per_connection: usize) {
                     continue;
                 };
                 let received = chrono::Utc::now();
+                let received_at = started.elapsed();
                 let message: Value = serde_json::from_str(&text).unwrap();
                 match message["type"].as_str() {
                     Some("ping") => {
@@ -176,6 +193,14 @@ async fn run(connections: usize, per_connection: usize) {
                                 record["createdAt"].as_str().unwrap().parse().unwrap();
                             let delay = (received - created).to_std().unwrap_or_default();
                             samples.lock().await.push(delay);
+                            let subscription: usize =
+                                message["id"].as_str().unwrap().parse().unwrap();
+                            let sent = sent_at[connection * per_connection + subscription]
+                                .load(Ordering::Acquire);
+                            seen_by_user
+                                .lock()
+                                .await
+                                .push(received_at.saturating_sub(Duration::from_micros(sent)));
                             mine += 1;
                         }
                     }
@@ -187,13 +212,19 @@ async fn run(connections: usize, per_connection: usize) {
     }
 
     // One change per image, 16 requests at a time.
-    let started = Instant::now();
-    let jobs: Vec<(String, String)> = users
+    let sending = Instant::now();
+    let cpu_before = common::cpu_time(&server);
+    let jobs: Vec<(usize, String, String)> = users
         .iter()
-        .flat_map(|(token, images)| {
-            images
-                .iter()
-                .map(move |image| (token.clone(), image.clone()))
+        .enumerate()
+        .flat_map(|(connection, (token, images))| {
+            images.iter().enumerate().map(move |(i, image)| {
+                (
+                    connection * per_connection + i,
+                    token.clone(),
+                    image.clone(),
+                )
+            })
         })
         .collect();
     let jobs = Arc::new(Mutex::new(jobs));
@@ -201,9 +232,13 @@ async fn run(connections: usize, per_connection: usize) {
     for _ in 0..16 {
         let jobs = jobs.clone();
         let api = api.clone();
+        let sent_at = sent_at.clone();
         senders.push(tokio::spawn(async move {
             loop {
-                let Some((token, image)) = jobs.lock().await.pop() else { break };
+                let Some((slot, token, image)) = jobs.lock().await.pop() else { break };
+                // At least 1 µs, so that 0 keeps meaning "not sent".
+                let now = started.elapsed().as_micros().max(1) as u64;
+                sent_at[slot].store(now, Ordering::Release);
                 api.gql_ok(
                     GENERATE,
                     json!({ "input": { "imageId": image, "cameraStyle": "STATIC", "filmEffect": "NONE" } }),
@@ -216,15 +251,20 @@ async fn run(connections: usize, per_connection: usize) {
     for sender in senders {
         sender.await.unwrap();
     }
-    let sent = started.elapsed();
+    let sent = sending.elapsed();
     let wait = tokio::time::timeout(Duration::from_secs(120), async {
         for reader in readers {
             let _ = reader.await;
         }
     })
     .await;
+    // The workers end each record after its first event: let them finish before reading CPU.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let cpu = common::cpu_time(&server).saturating_sub(cpu_before);
     let mut samples = samples.lock().await.clone();
     samples.sort();
+    let mut seen_by_user = seen_by_user.lock().await.clone();
+    seen_by_user.sort();
     println!(
         "{} subscribers ({connections} connections × {per_connection}): {} of {total} changes delivered{}; \
          changes sent in {:.1} s",
@@ -238,6 +278,17 @@ async fn run(connections: usize, per_connection: usize) {
         ms(percentile(&samples, 50.0)),
         ms(percentile(&samples, 99.0)),
         ms(samples.last().copied().unwrap_or_default()),
+    );
+    println!(
+        "mutation sent → delivery: p50 {}  p99 {}  max {}",
+        ms(percentile(&seen_by_user, 50.0)),
+        ms(percentile(&seen_by_user, 99.0)),
+        ms(seen_by_user.last().copied().unwrap_or_default()),
+    );
+    println!(
+        "server CPU while changes were sent and delivered: {:.1} s, {} per change",
+        cpu.as_secs_f64(),
+        ms(cpu / total.max(1) as u32),
     );
     let per_connection_kib = rss_connections.saturating_sub(rss_before) as f64 / connections as f64;
     let per_subscription_kib =

@@ -115,6 +115,21 @@ pub fn memory_kib(process: &ServerProcess, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The CPU time a process has used so far, all its threads, user and system (fields 14 and 15
+/// of `/proc/PID/stat`, in the kernel's clock ticks of 1/100 s); zero when it cannot be read.
+pub fn cpu_time(process: &ServerProcess) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", process.id())).unwrap_or_default();
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let ticks: u64 = after_name
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|field| field.parse::<u64>().ok())
+        .sum();
+    Duration::from_millis(ticks * 10)
+}
+
 /// The `p`th percentile of sorted samples.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
