@@ -119,7 +119,12 @@ pub async fn run(
                 }
             }
         };
-        let claimed_any = !claimed.is_empty();
+        // Every slot it asked for was filled: more may be due right now. With fewer, the queue
+        // held no more due records at the claim; a record added since wakes us (the request
+        // path calls `wake`) and one falling due later is what `sleep_time` waits for. Claiming
+        // again at once would find nothing, and on SQLite even a claim that takes nothing holds
+        // the one write lock for a moment.
+        let filled = !claimed.is_empty() && claimed.len() as u64 == free as u64;
         for job in claimed {
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 // Cannot happen (we claimed no more than were free); hand it back regardless.
@@ -141,8 +146,7 @@ pub async fn run(
                 drop(permit);
             });
         }
-        if claimed_any && permits.available_permits() > 0 {
-            // There may be more due right now.
+        if filled && permits.available_permits() > 0 {
             continue;
         }
         let sleep = sleep_time(&db, &config).await;

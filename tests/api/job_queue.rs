@@ -1,16 +1,25 @@
 //! The durable job queue on a real database: claiming (once, and only when due), leases that
-//! run out and are taken over, and writes by a worker that lost its lease changing nothing.
+//! run out and are taken over, and writes by a worker that lost its lease changing nothing;
+//! and how often the runner claims.
 
-use std::{collections::HashSet, time::Duration};
+use std::{collections::HashSet, sync::Arc, time::Duration};
 
+use async_trait::async_trait;
 use chrono::Utc;
 use entity::{sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::EntityTrait;
 use serde_json::json;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 use videoprompt::{
     domain::failure_code::FailureCode,
-    jobs::queue::{self, Outcome},
+    events::EventHub,
+    jobs::{
+        Jobs,
+        queue::{self, Outcome},
+        retry::RetryPolicy,
+        runner::{self, Attempt, Handler, RunnerConfig},
+    },
 };
 
 use crate::{
@@ -19,6 +28,67 @@ use crate::{
 };
 
 const LEASE: Duration = Duration::from_secs(30);
+
+/// Completes every attempt at once.
+struct Completes;
+
+#[async_trait]
+impl Handler for Completes {
+    async fn run(&self, _: &video_prompt::Model, _: CancellationToken) -> Attempt {
+        Attempt::Completed {
+            prompt: "Eine ruhige Kamerafahrt.".into(),
+            details: json!({}),
+            model: None,
+            prompt_tokens: None,
+            output_tokens: None,
+        }
+    }
+}
+
+/// Runs a runner of two workers that never polls on its own until `ids` are all finished,
+/// and returns the claims it made (the statements that claim: `UPDATE … WHERE id IN
+/// (SELECT …)`).
+async fn claims_until_finished(app: &TestApp, ids: &[Uuid]) -> usize {
+    app.statements.record();
+    let shutdown = CancellationToken::new();
+    let config = RunnerConfig {
+        owner: "counted".into(),
+        workers: 2,
+        lease: LEASE,
+        retry: RetryPolicy {
+            max_attempts: 1,
+            base_delay: Duration::from_millis(10),
+            max_delay: Duration::from_millis(10),
+        },
+        shutdown_grace: Duration::ZERO,
+        // Only its start, a wake-up or a worker's free slot makes it claim.
+        idle_poll: Duration::from_secs(3600),
+    };
+    let running = tokio::spawn(runner::run(
+        app.db.clone(),
+        config,
+        Jobs::local(),
+        Arc::new(Completes),
+        EventHub::local(),
+        shutdown.clone(),
+    ));
+    for &id in ids {
+        testkit::eventually(format_args!("record {id} is finished"), async || {
+            load(app, id).await.status == VideoPromptStatus::Completed
+        })
+        .await;
+    }
+    shutdown.cancel();
+    running.await.unwrap();
+    app.statements
+        .take_recorded()
+        .iter()
+        .filter(|statement| {
+            let sql = statement.sql.trim_start();
+            sql.starts_with("UPDATE") && sql.contains(" IN (SELECT ")
+        })
+        .count()
+}
 
 async fn load(app: &TestApp, id: Uuid) -> video_prompt::Model {
     video_prompt::Entity::find_by_id(id)
@@ -164,5 +234,23 @@ both_backends! {
         let unique: HashSet<_> = seen.iter().copied().collect();
         assert_eq!(seen.len(), unique.len(), "a record was claimed twice");
         assert_eq!(unique, ids, "a due record was never claimed");
+    }
+
+    async fn the_runner_claims_again_only_when_more_may_be_due(app) {
+        let owner = image_id(&app).await;
+        // One record, two free workers: the claim that takes it took less than it asked for,
+        // so nothing else was due; claiming again at once would take nothing.
+        let one = pending(&app, owner, -1).await;
+        assert_eq!(claims_until_finished(&app, &[one]).await, 1, "claims for one record");
+
+        // Three records, two workers: the first claim fills both slots, the third record is
+        // taken when a worker is free again, and nothing is left behind.
+        let three = [
+            pending(&app, owner, -3).await,
+            pending(&app, owner, -2).await,
+            pending(&app, owner, -1).await,
+        ];
+        let claims = claims_until_finished(&app, &three).await;
+        assert!((2..=3).contains(&claims), "claims for three records: {claims}");
     }
 }
