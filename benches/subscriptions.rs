@@ -11,7 +11,8 @@
 //! notes when the event arrives. Reported, p50/p99/max: the time from the change (the record's
 //! `createdAt`, written by the server; same host clock) to its delivery, and the time a user
 //! sees, from the client sending the mutation to the subscriber's event; the server's CPU time
-//! per change while they are sent and delivered; then the server's memory (RSS from /proc/PID/status) per idle connection and per idle subscription.
+//! per change while they are sent and delivered; then the server's memory (RSS from
+//! /proc/PID/status) per idle connection and per idle subscription.
 //!
 //! The two delays differ in where they start: `createdAt` is stamped somewhere inside the
 //! request, so a server that stamps it later looks faster on the first figure without being

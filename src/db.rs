@@ -93,12 +93,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 .row_buffer_size(SQLITE_ROWS_BUFFERED)
         })
         .map_sqlx_sqlite_pool_opts(|opts| {
-            opts.after_connect(|connection, _| {
-                Box::pin(async move {
-                    stable_sqlite_plans(connection).await?;
-                    short_busy_naps(connection).await
-                })
-            })
+            opts.after_connect(|connection, _| Box::pin(tune_sqlite_connection(connection)))
         })
         .map_sqlx_postgres_opts(move |opts| match plain_tcp {
             true => opts.ssl_mode(PgSslMode::Disable),
@@ -122,76 +117,60 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
     }
 }
 
-/// Turns on SQLite's query planner stability guarantee (QPSG) for a new connection, so a
-/// cached statement is planned once and runs again as it is.
+/// Settings of a new SQLite connection that sqlx has no option for, made on its raw handle
+/// (taken once for both):
 ///
-/// Without it SQLite plans with the values bound to `LIMIT ?` (SeaORM's `.one()`, every page
-/// read) and marks the statement stale when they are bound again, so sqlx's statement cache
-/// saved nothing: every execution was parsed and planned anew (2 of the 77 million instructions
-/// of the app's largest read, the larger part of the small ones). The values bound elsewhere
-/// weigh in a plan only through `LIKE` patterns and `sqlite_stat4` samples, neither of which
-/// this schema has; the plans `tests/api/page_plans.rs` reads back are made with this setting.
-async fn stable_sqlite_plans(
+/// - **Query planner stability (QPSG)**, so a cached statement is planned once and runs again
+///   as it is. Without it SQLite plans with the values bound to `LIMIT ?` (SeaORM's `.one()`,
+///   every page read) and marks the statement stale when they are bound again, so sqlx's
+///   statement cache saved nothing: every execution was parsed and planned anew (2 of the 77
+///   million instructions of the app's largest read, the larger part of the small ones). The
+///   values bound elsewhere weigh in a plan only through `LIKE` patterns and `sqlite_stat4`
+///   samples, neither of which this schema has; the plans `tests/api/page_plans.rs` reads back
+///   are made with this setting.
+/// - **A busy handler that naps 50 µs at a time** while another connection holds the write
+///   lock (1 ms after the first 200 naps), up to [`SQLITE_BUSY_WAIT`]. SQLite's own handler
+///   (what `busy_timeout` sets) naps 1, 2, 5, 10, 15, 20 … ms. A write holds the lock for a
+///   fraction of a millisecond, but when every request writes (each `generateVideoPrompt` is
+///   one `INSERT … SELECT`), the other connection takes the lock again and again while the
+///   waiter sleeps, and its naps grow: 16 clients sending nonstop saw 3,000 naps in 20,000
+///   requests, a third of them the third in a row (8 ms of sleep). With short naps the waiter
+///   looks again soon after each write ends.
+async fn tune_sqlite_connection(
     connection: &mut sea_orm::sqlx::SqliteConnection,
 ) -> Result<(), sea_orm::sqlx::Error> {
-    use libsqlite3_sys::{SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_db_config};
+    use libsqlite3_sys::{
+        SQLITE_DBCONFIG_ENABLE_QPSG, SQLITE_OK, sqlite3_busy_handler, sqlite3_db_config,
+    };
+    let refused = |code: std::ffi::c_int, setting: &str| match code {
+        SQLITE_OK => Ok(()),
+        code => Err(sea_orm::sqlx::Error::Configuration(
+            format!("SQLite refused {setting} (code {code})").into(),
+        )),
+    };
     let mut handle = connection.lock_handle().await?;
-    // SAFETY: the handle is the connection's open `sqlite3*`, valid and used by no one else
-    // while `handle` (the connection's lock) lives; this `sqlite3_db_config` verb takes an
-    // `int` (1: on) and an `int*` for the new setting, which may be null.
+    let raw = handle.as_raw_handle().as_ptr();
+    // SAFETY: `raw` is the connection's open `sqlite3*`, valid and used by no one else while
+    // `handle` (the connection's lock) lives; this `sqlite3_db_config` verb takes an `int`
+    // (1: on) and an `int*` for the new setting, which may be null.
     let code = unsafe {
         sqlite3_db_config(
-            handle.as_raw_handle().as_ptr(),
+            raw,
             SQLITE_DBCONFIG_ENABLE_QPSG,
             1 as std::ffi::c_int,
             std::ptr::null_mut::<std::ffi::c_int>(),
         )
     };
-    if code == SQLITE_OK {
-        Ok(())
-    } else {
-        Err(sea_orm::sqlx::Error::Configuration(
-            format!("SQLite refused the query planner stability setting (code {code})").into(),
-        ))
-    }
+    refused(code, "the query planner stability setting")?;
+    // SAFETY: as above; the handler is a plain function that reads no argument (null) and
+    // cannot unwind.
+    let code = unsafe { sqlite3_busy_handler(raw, Some(nap_while_busy), std::ptr::null_mut()) };
+    refused(code, "the busy handler")
 }
 
 /// How long a SQLite write waits for another connection's write before it fails with "database
-/// is locked" (`busy_timeout`, replaced per connection by [`short_busy_naps`]).
+/// is locked" (`busy_timeout`, replaced per connection by [`tune_sqlite_connection`]).
 const SQLITE_BUSY_WAIT: Duration = Duration::from_secs(10);
-
-/// Gives a new SQLite connection a busy handler that naps 50 µs at a time while another
-/// connection holds the write lock (1 ms after the first 200 naps), up to [`SQLITE_BUSY_WAIT`].
-///
-/// SQLite's own handler (what `busy_timeout` sets) naps 1, 2, 5, 10, 15, 20 … ms. A write holds
-/// the lock for a fraction of a millisecond, but when every request writes (each
-/// `generateVideoPrompt` is one `INSERT … SELECT`), the other connection takes the lock again
-/// and again while the waiter sleeps, and its naps grow: 16 clients sending nonstop saw 3,000
-/// naps in 20,000 requests, a third of them the third in a row (8 ms of sleep). With short naps
-/// the waiter looks again soon after each write ends.
-async fn short_busy_naps(
-    connection: &mut sea_orm::sqlx::SqliteConnection,
-) -> Result<(), sea_orm::sqlx::Error> {
-    use libsqlite3_sys::{SQLITE_OK, sqlite3_busy_handler};
-    let mut handle = connection.lock_handle().await?;
-    // SAFETY: the handle is the connection's open `sqlite3*`, valid and used by no one else
-    // while `handle` (the connection's lock) lives; the handler is a plain function that
-    // reads no argument (null) and cannot unwind.
-    let code = unsafe {
-        sqlite3_busy_handler(
-            handle.as_raw_handle().as_ptr(),
-            Some(nap_while_busy),
-            std::ptr::null_mut(),
-        )
-    };
-    if code == SQLITE_OK {
-        Ok(())
-    } else {
-        Err(sea_orm::sqlx::Error::Configuration(
-            format!("SQLite refused the busy handler (code {code})").into(),
-        ))
-    }
-}
 
 /// SQLite's busy callback: `tries` is how often it was called for this wait. Nonzero: try
 /// again; zero: give up (the statement fails with SQLITE_BUSY).
@@ -199,8 +178,8 @@ extern "C" fn nap_while_busy(_: *mut std::ffi::c_void, tries: std::ffi::c_int) -
     const SHORT_NAPS: i32 = 200;
     const SHORT: Duration = Duration::from_micros(50);
     const LONG: Duration = Duration::from_millis(1);
-    let long_naps = (SQLITE_BUSY_WAIT.as_micros() / LONG.as_micros()) as i32;
-    if tries >= SHORT_NAPS + long_naps {
+    const LONG_NAPS: i32 = (SQLITE_BUSY_WAIT.as_millis() / LONG.as_millis()) as i32;
+    if tries >= SHORT_NAPS + LONG_NAPS {
         return 0;
     }
     std::thread::sleep(if tries < SHORT_NAPS { SHORT } else { LONG });

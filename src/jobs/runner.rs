@@ -124,7 +124,7 @@ pub async fn run(
         // path calls `wake`) and one falling due later is what `sleep_time` waits for. Claiming
         // again at once would find nothing, and on SQLite even a claim that takes nothing holds
         // the one write lock for a moment.
-        let filled = !claimed.is_empty() && claimed.len() as u64 == free as u64;
+        let filled = !claimed.is_empty() && claimed.len() == free;
         for job in claimed {
             let Ok(permit) = permits.clone().try_acquire_owned() else {
                 // Cannot happen (we claimed no more than were free); hand it back regardless.

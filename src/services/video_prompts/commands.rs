@@ -252,8 +252,9 @@ impl VideoPrompts {
 
 /// Inserts the record of `request` in one statement if its image is the user's (the select of
 /// `ownership::owned_image`) and the user has a Gemini key (`INSERT … SELECT … FROM images JOIN
-/// collections JOIN profiles WHERE … RETURNING *`); `None` when not. One statement instead of three reads and a write: a burst of requests on SQLite
-/// shares two connections with the workers. Whether the stored key can be opened is the
+/// collections JOIN profiles WHERE … RETURNING *`); `None` when not. One statement instead of
+/// three reads and a write: a burst of requests on SQLite shares two connections with the
+/// workers. Whether the stored key can be opened is the
 /// worker's to find out (it fails the record, with a code, if not); the master key itself is
 /// checked at startup.
 async fn insert_if_allowed(
