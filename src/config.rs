@@ -48,7 +48,7 @@ pub struct DatabaseArgs {
     pub database_url: Option<String>,
 
     /// Most database connections this process opens [default: 16 on PostgreSQL; on SQLite one
-    /// per CPU core, 2 to 8].
+    /// more than the CPU cores, 3 to 9].
     #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub db_max_connections: Option<u32>,
 }
