@@ -44,7 +44,9 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 /// 11,300. Each connection also maps the database file (`SQLITE_MMAP_BYTES`): the pages it
 /// reads count in the resident set once per connection, although the system keeps them once,
 /// so the largest read's peak RSS grows by about the file's size per connection (56 MiB at 3
-/// on the benchmark's 3.6 MB file, 61–62 at 4).
+/// on the benchmark's 3.6 MB file, 61–62 at 4). The extra connection is also one more writer
+/// waiting for SQLite's one write lock: when every request writes, the tail of the wait grows
+/// (README "Benchmark" has the figures).
 pub fn max_connections(configured: Option<u32>, url: &str) -> u32 {
     configured.unwrap_or_else(|| match is_postgres(url) {
         true => 16,
