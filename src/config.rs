@@ -520,7 +520,13 @@ pub fn parse_http_url(text: &str) -> Result<String, String> {
 /// database (on two cores, 4 answered the app's largest read as fast as 8, with 4 to 6 MiB less
 /// peak memory).
 pub fn two_per_core() -> usize {
-    std::thread::available_parallelism().map_or(2, |cores| cores.get()) * 2
+    cpu_cores() * 2
+}
+
+/// The CPU cores this process may use (2 when the system does not say), which the defaults
+/// sized to the machine start from.
+pub fn cpu_cores() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get())
 }
 
 /// A count that must be at least one (zero would switch the thing off or make it useless, and

@@ -50,8 +50,8 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 pub fn max_connections(configured: Option<u32>, url: &str) -> u32 {
     configured.unwrap_or_else(|| match is_postgres(url) {
         true => 16,
-        false => std::thread::available_parallelism()
-            .map_or(2, |cores| cores.get() as u32)
+        false => u32::try_from(crate::config::cpu_cores())
+            .unwrap_or(u32::MAX)
             .saturating_add(1)
             .clamp(3, 9),
     })
@@ -446,7 +446,7 @@ mod tests {
 
     #[test]
     fn sqlite_gets_a_connection_beyond_the_cores_unless_told_otherwise() {
-        let cores = std::thread::available_parallelism().map_or(2, |cores| cores.get() as u32);
+        let cores = crate::config::cpu_cores() as u32;
         let sqlite = "sqlite://./data/videoprompt.db?mode=rwc";
         assert_eq!(max_connections(None, sqlite), (cores + 1).clamp(3, 9));
         assert!(max_connections(None, sqlite) > cores.min(8));
