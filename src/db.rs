@@ -32,7 +32,7 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 }
 
 /// How many connections to open when `--db-max-connections` does not say: 16 on PostgreSQL;
-/// on SQLite one more than the CPU cores (at least 3, at most 9).
+/// on SQLite one more than the CPU cores (`cores`, at least 3, at most 9).
 ///
 /// SQLite does its work on each connection's own thread, so connections well beyond the cores
 /// add memory, not throughput: under the app's largest read on two cores, 2 connections
@@ -47,10 +47,10 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 /// on the benchmark's 3.6 MB file, 61–62 at 4). The extra connection is also one more writer
 /// waiting for SQLite's one write lock: when every request writes, the tail of the wait grows
 /// (README "Benchmark" has the figures).
-pub fn max_connections(configured: Option<u32>, url: &str) -> u32 {
+pub fn max_connections(configured: Option<u32>, url: &str, cores: usize) -> u32 {
     configured.unwrap_or_else(|| match is_postgres(url) {
         true => 16,
-        false => u32::try_from(crate::config::cpu_cores())
+        false => u32::try_from(cores)
             .unwrap_or(u32::MAX)
             .saturating_add(1)
             .clamp(3, 9),
@@ -446,13 +446,15 @@ mod tests {
 
     #[test]
     fn sqlite_gets_a_connection_beyond_the_cores_unless_told_otherwise() {
-        let cores = crate::config::cpu_cores() as u32;
         let sqlite = "sqlite://./data/videoprompt.db?mode=rwc";
-        assert_eq!(max_connections(None, sqlite), (cores + 1).clamp(3, 9));
-        assert!(max_connections(None, sqlite) > cores.min(8));
-        assert_eq!(max_connections(None, "postgres://u@db/vp"), 16);
-        assert_eq!(max_connections(Some(1), sqlite), 1);
-        assert_eq!(max_connections(Some(40), "postgres://u@db/vp"), 40);
+        let postgres = "postgres://u@db/vp";
+        assert_eq!(max_connections(None, sqlite, 2), 3);
+        assert_eq!(max_connections(None, sqlite, 4), 5);
+        assert_eq!(max_connections(None, sqlite, 1), 3);
+        assert_eq!(max_connections(None, sqlite, 64), 9);
+        assert_eq!(max_connections(None, postgres, 2), 16);
+        assert_eq!(max_connections(Some(1), sqlite, 2), 1);
+        assert_eq!(max_connections(Some(40), postgres, 2), 40);
     }
 
     #[test]

@@ -115,7 +115,11 @@ impl Application {
             .with_context(|| format!("could not listen on {}", args.listen))?;
         let data_dir = &args.database.data_dir;
         let url = db::database_url(args.database.database_url.as_deref(), data_dir);
-        let db_connections = db::max_connections(args.database.db_max_connections, &url);
+        let db_connections = db::max_connections(
+            args.database.db_max_connections,
+            &url,
+            crate::config::cpu_cores(),
+        );
         let server = server_config(&args, db_connections);
         let persisted = persisted_documents(&args).await?;
         std::fs::create_dir_all(data_dir)
