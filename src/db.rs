@@ -39,14 +39,14 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 /// answered as many requests as 4. Small reads want one more than the cores, though: each
 /// statement is handed to a connection's thread and its rows handed back, and while one
 /// connection's rows travel back to their request (and it waits for the next statement), the
-/// extra one has a statement to run. A page of 5 prompts at 16 clients on two cores, one run
-/// each (2026-12-07): 2 connections about 8,700 requests a second, 3 about 9,700, 4 about
-/// 11,300. Each connection also maps the database file (`SQLITE_MMAP_BYTES`): the pages it
-/// reads count in the resident set once per connection, although the system keeps them once,
-/// so the largest read's peak RSS grows by about the file's size per connection (56 MiB at 3
-/// on the benchmark's 3.6 MB file, 61–62 at 4). The extra connection is also one more writer
-/// waiting for SQLite's one write lock: when every request writes, the tail of the wait grows
-/// (README "Benchmark" has the figures).
+/// extra one has a statement to run. A page of 5 prompts at 16 clients on two cores, two runs
+/// each with jemalloc's own arenas (2026-12-07): 2 connections about 8,700 requests a second,
+/// 3 about 9,700, 4 about 11,500. Each connection also maps the database file
+/// (`SQLITE_MMAP_BYTES`): the pages it reads count in the resident set once per connection,
+/// although the system keeps them once, so the largest read's peak RSS grows by about the
+/// file's size per connection (56 MiB at 3 on the benchmark's 3.6 MB file, 61–62 at 4). The
+/// extra connection is also one more writer waiting for SQLite's one write lock: when every
+/// request writes, the tail of the wait grows (README "Benchmark" has the figures).
 pub fn max_connections(configured: Option<u32>, url: &str, cores: usize) -> u32 {
     configured.unwrap_or_else(|| match is_postgres(url) {
         true => 16,
