@@ -22,7 +22,7 @@ pub async fn run() -> anyhow::Result<()> {
             std::fs::create_dir_all(&args.data_dir)?;
             let url = db::database_url(args.database_url.as_deref(), &args.data_dir);
             let conn = db::connect(&url, 1).await?;
-            db::migrate(&conn).await?;
+            db::migrate(&conn.writes).await?;
             tracing::info!(url = %db::redact_url(&url), "migrations applied");
             Ok(())
         }

@@ -1,7 +1,9 @@
 //! Opening the database: the embedded SQLite file under the data dir, or PostgreSQL.
 //!
-//! SQLite runs in WAL mode (readers never wait for the writer) with a busy timeout, so the
-//! worker and request handlers can share one file without "database is locked" errors.
+//! SQLite runs in WAL mode (readers never wait for the writer): one connection writes and the
+//! others only read ([`Connections`]), and a busy handler waits for another process's writes,
+//! so the workers, the request handlers and a CLI command share one file without "database is
+//! locked" errors.
 //!
 //! PostgreSQL on this machine (a loopback address or a Unix socket) is reached in plain TCP
 //! unless the URL (or `PGSSLMODE`) says otherwise: TLS there protects nothing, and it cost
@@ -32,29 +34,56 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path) -> String {
 }
 
 /// How many connections to open when `--db-max-connections` does not say: 16 on PostgreSQL;
-/// on SQLite one more than the CPU cores (`cores`, at least 3, at most 9).
+/// on SQLite one that writes and one more reader than the CPU cores (`cores`; 4 to 10 in all).
 ///
-/// SQLite does its work on each connection's own thread, so connections well beyond the cores
-/// add memory, not throughput: under the app's largest read on two cores, 2 connections
-/// answered as many requests as 4. Small reads want one more than the cores, though: each
-/// statement is handed to a connection's thread and its rows handed back, and while one
-/// connection's rows travel back to their request (and it waits for the next statement), the
-/// extra one has a statement to run. A page of 5 prompts at 16 clients on two cores, two runs
-/// each with jemalloc's own arenas (2026-12-07): 2 connections about 8,700 requests a second,
-/// 3 about 9,700, 4 about 11,500. Each connection also maps the database file
-/// (`SQLITE_MMAP_BYTES`): the pages it reads count in the resident set once per connection,
-/// although the system keeps them once, so the largest read's peak RSS grows by about the
-/// file's size per connection (56 MiB at 3 on the benchmark's 3.6 MB file, 61–62 at 4). The
-/// extra connection is also one more writer waiting for SQLite's one write lock: when every
-/// request writes, the tail of the wait grows (README "Benchmark" has the figures).
+/// SQLite does its work on each connection's own thread, so readers well beyond the cores add
+/// memory, not throughput: under the app's largest read on two cores, 2 connections answered
+/// as many requests as 4. Small reads want one more than the cores, though: each statement is
+/// handed to a connection's thread and its rows handed back, and while one connection's rows
+/// travel back to their request (and it waits for the next statement), the extra one has a
+/// statement to run. A page of 5 prompts at 16 clients on two cores, two runs each with
+/// jemalloc's own arenas (2026-12-07): 2 connections about 8,700 requests a second, 3 about
+/// 9,700, 4 about 11,500. Each connection also maps the database file (`SQLITE_MMAP_BYTES`):
+/// the pages it reads count in the resident set once per connection, although the system keeps
+/// them once, so the largest read's peak RSS grows by about the file's size per reader (56 MiB
+/// at 3 on the benchmark's 3.6 MB file, 61–62 at 4). The writer reads little (the rows its
+/// writes touch), so it adds its thread and a few pages; see [`Connections`] for why it is one.
 pub fn max_connections(configured: Option<u32>, url: &str, cores: usize) -> u32 {
     configured.unwrap_or_else(|| match is_postgres(url) {
         true => 16,
         false => u32::try_from(cores)
             .unwrap_or(u32::MAX)
-            .saturating_add(1)
-            .clamp(3, 9),
+            .saturating_add(2)
+            .clamp(4, 10),
     })
+}
+
+/// The database as the rest of the server reaches it: `reads` for statements that only read,
+/// `writes` for whatever changes rows (and for reads inside a transaction that does).
+///
+/// On PostgreSQL both are the same pool. On SQLite `writes` is one connection and `reads` the
+/// others, opened with `query_only`, so a write sent to `reads` fails at once (every test runs
+/// on SQLite first and would show it). SQLite lets one connection write at a time: with every
+/// connection a writer, a write that found the lock taken napped in SQLite's busy handler and
+/// looked again, and when every request wrote (the subscription benchmark's 20,000
+/// `generateVideoPrompt`s) the connection that had just written often took the lock again
+/// before the napping one woke, so the wait's tail grew with each connection added. With one
+/// writer the writes queue in the process, first come first served, and never nap; reads
+/// never wait behind them (WAL). Its rows are the ones reads see next: each read starts after
+/// the writes it follows have committed. Given one connection in all (`--db-max-connections
+/// 1`), SQLite reads and writes through it.
+#[derive(Clone)]
+pub struct Connections {
+    pub reads: DatabaseConnection,
+    pub writes: DatabaseConnection,
+}
+
+impl Connections {
+    /// Closes both pools (on PostgreSQL, the one); statements afterwards fail.
+    pub async fn close(&self) {
+        self.reads.clone().close().await.ok();
+        self.writes.clone().close().await.ok();
+    }
 }
 
 /// How much of the SQLite file each connection reads through a memory map instead of
@@ -77,30 +106,63 @@ pub fn is_postgres(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
-/// Connects with settings suited to the backend.
+/// Connects with settings suited to the backend: at most `max_connections` in all, split as
+/// [`Connections`] says.
 ///
 /// No error from here repeats the database password: the drivers quote the whole connection
 /// string in some of theirs, so every message is scrubbed before it is shown.
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Connections> {
     let redacted = redact_url(url);
     if let Err(err) = url::Url::parse(url) {
         // `url`'s messages name the fault ("invalid port number"), never the text.
         bail!("the database URL {redacted} is not a valid URL: {err}");
     }
+    let max_connections = max_connections.max(1);
+    if is_postgres(url) || max_connections == 1 {
+        let shared = open(url, max_connections, Access::ReadWrite).await?;
+        return Ok(Connections {
+            reads: shared.clone(),
+            writes: shared,
+        });
+    }
+    // The writer first: it creates the file and puts it in WAL mode.
+    let writes = open(url, 1, Access::ReadWrite).await?;
+    let reads = open(url, max_connections - 1, Access::ReadOnly).await?;
+    Ok(Connections { reads, writes })
+}
+
+/// What a pool's SQLite connections may do.
+#[derive(Clone, Copy, PartialEq)]
+enum Access {
+    ReadWrite,
+    /// `PRAGMA query_only`: a statement that would change the file fails.
+    ReadOnly,
+}
+
+async fn open(
+    url: &str,
+    max_connections: u32,
+    access: Access,
+) -> anyhow::Result<DatabaseConnection> {
     let plain_tcp = is_on_this_machine(url) && !names_ssl_mode(url);
     let mut options = ConnectOptions::new(url);
     options
-        .max_connections(max_connections.max(1))
+        .max_connections(max_connections)
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|opts| {
-            opts.journal_mode(SqliteJournalMode::Wal)
+        .map_sqlx_sqlite_opts(move |opts| {
+            let opts = opts
+                .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(SQLITE_BUSY_WAIT)
                 .foreign_keys(true)
                 .pragma("mmap_size", SQLITE_MMAP_BYTES.to_string())
-                .row_buffer_size(SQLITE_ROWS_BUFFERED)
+                .row_buffer_size(SQLITE_ROWS_BUFFERED);
+            match access {
+                Access::ReadWrite => opts,
+                Access::ReadOnly => opts.pragma("query_only", "1"),
+            }
         })
         .map_sqlx_sqlite_pool_opts(|opts| {
             opts.after_connect(|connection, _| Box::pin(tune_sqlite_connection(connection)))
@@ -120,7 +182,8 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
                 false => err.to_string(),
             };
             bail!(
-                "could not connect to the database at {redacted}: {}",
+                "could not connect to the database at {}: {}",
+                redact_url(url),
                 scrub(&cause, url)
             )
         }
@@ -140,10 +203,12 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
 ///   are made with this setting.
 /// - **A busy handler that naps 50 µs at a time** while another connection holds the write
 ///   lock (1 ms after the first 200 naps), up to [`SQLITE_BUSY_WAIT`]. SQLite's own handler
-///   (what `busy_timeout` sets) naps 1, 2, 5, 10, 15, 20 … ms. A write holds the lock for a
-///   fraction of a millisecond, but when every request writes (each `generateVideoPrompt` is
-///   one `INSERT … SELECT`), the other connection takes the lock again and again while the
-///   waiter sleeps, and its naps grow: 16 clients sending nonstop saw 3,000 naps in 20,000
+///   (what `busy_timeout` sets) naps 1, 2, 5, 10, 15, 20 … ms. The server's own writes queue
+///   for its one writer ([`Connections`]) and never meet here; another process writing the
+///   same file does (a second server on it, `videoprompt migrate`, an operator's `sqlite3`).
+///   A write holds the lock for a fraction of a millisecond, but while the other keeps
+///   writing, it takes the lock again and again while the waiter sleeps, and SQLite's naps
+///   grow: 16 clients sending nonstop through two connections saw 3,000 naps in 20,000
 ///   requests, a third of them the third in a row (8 ms of sleep). With short naps the waiter
 ///   looks again soon after each write ends.
 async fn tune_sqlite_connection(
@@ -310,10 +375,16 @@ struct Statements {
 pub const MAX_RECORDED_STATEMENTS: usize = 1_000;
 
 impl StatementCounter {
-    /// Hooks a counter into the connection (clones made afterwards share it).
-    pub fn install(db: &mut DatabaseConnection) -> Self {
+    /// Hooks a counter into both pools (clones made afterwards share it).
+    pub fn install(connections: &mut Connections) -> Self {
         let counter = Self::default();
-        let statements = counter.0.clone();
+        counter.hook(&mut connections.reads);
+        counter.hook(&mut connections.writes);
+        counter
+    }
+
+    fn hook(&self, db: &mut DatabaseConnection) {
+        let statements = self.0.clone();
         db.set_metric_callback(move |info| {
             use std::sync::atomic::Ordering::Relaxed;
             statements.count.fetch_add(1, Relaxed);
@@ -327,7 +398,6 @@ impl StatementCounter {
                 }
             }
         });
-        counter
     }
 
     /// Statements run so far.
@@ -445,13 +515,13 @@ mod tests {
     }
 
     #[test]
-    fn sqlite_gets_a_connection_beyond_the_cores_unless_told_otherwise() {
+    fn sqlite_gets_a_writer_and_a_reader_beyond_the_cores_unless_told_otherwise() {
         let sqlite = "sqlite://./data/videoprompt.db?mode=rwc";
         let postgres = "postgres://u@db/vp";
-        assert_eq!(max_connections(None, sqlite, 2), 3);
-        assert_eq!(max_connections(None, sqlite, 4), 5);
-        assert_eq!(max_connections(None, sqlite, 1), 3);
-        assert_eq!(max_connections(None, sqlite, 64), 9);
+        assert_eq!(max_connections(None, sqlite, 2), 4);
+        assert_eq!(max_connections(None, sqlite, 4), 6);
+        assert_eq!(max_connections(None, sqlite, 1), 4);
+        assert_eq!(max_connections(None, sqlite, 64), 10);
         assert_eq!(max_connections(None, postgres, 2), 16);
         assert_eq!(max_connections(Some(1), sqlite, 2), 1);
         assert_eq!(max_connections(Some(40), postgres, 2), 40);

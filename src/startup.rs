@@ -57,6 +57,8 @@ pub struct Application {
     cluster: Option<Cluster>,
     statements: StatementCounter,
     worker: Worker,
+    /// Both pools: the workers write through `writes`; shutdown closes both.
+    db: db::Connections,
 }
 
 /// What the generation workers run with.
@@ -69,6 +71,7 @@ impl Worker {
     fn build(
         args: &ServeArgs,
         state: &AppState,
+        db: &db::Connections,
         instance: uuid::Uuid,
         several_instances: bool,
     ) -> anyhow::Result<Self> {
@@ -79,7 +82,7 @@ impl Worker {
         // Several instances read the text so far from the row; one instance keeps it in memory.
         let progress = if several_instances {
             Progress::ThroughRow {
-                db: state.db.clone(),
+                db: db.writes.clone(),
                 owner: owner.clone(),
                 events: state.events.clone(),
             }
@@ -87,7 +90,7 @@ impl Worker {
             Progress::InMemory(state.events.clone())
         };
         let handler = GeminiHandler {
-            db: state.db.clone(),
+            db: db.reads.clone(),
             keys: state.gemini_keys.clone(),
             client,
             store: state.store.clone(),
@@ -131,10 +134,10 @@ impl Application {
         )?;
         let mut db = db::connect(&url, db_connections).await?;
         let statements = StatementCounter::install(&mut db);
-        db::migrate(&db).await?;
+        db::migrate(&db.writes).await?;
         let sealer = Sealer::new(&master_key);
-        master_key_check::verify_or_record(&db, &sealer).await?;
-        tracing::info!(database = db::backend_name(&db), url = %db::redact_url(&url), "database ready");
+        master_key_check::verify_or_record(&db.writes, &sealer).await?;
+        tracing::info!(database = db::backend_name(&db.writes), url = %db::redact_url(&url), "database ready");
         let images = ImageStore::open(args.uploads.object_store_url.as_deref(), data_dir)?;
         if db::is_postgres(&url) && args.uploads.object_store_url.is_none() {
             tracing::warn!(
@@ -142,9 +145,12 @@ impl Application {
                  (--object-store-url)"
             );
         }
-        let signing_key =
-            url_signing_key::load_or_create(&db, &sealer, args.keys.url_signing_key.as_ref())
-                .await?;
+        let signing_key = url_signing_key::load_or_create(
+            &db.writes,
+            &sealer,
+            args.keys.url_signing_key.as_ref(),
+        )
+        .await?;
         let signer = UrlSigner::new(
             signing_key,
             args.uploads.image_url_ttl,
@@ -160,7 +166,7 @@ impl Application {
         let instance = uuid::Uuid::now_v7();
         // Several instances share a PostgreSQL; what must reach the others goes through the
         // cluster's outbox, which the handles that use it are built with.
-        let outbox = (db.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
+        let outbox = (db.writes.get_database_backend() == sea_orm::DatabaseBackend::Postgres)
             .then(|| Outbox::new(instance));
         // Sessions looked up lately: Accounts reads it, SessionEnds forgets the ended ones.
         let session_cache = SessionCache::new(
@@ -179,7 +185,7 @@ impl Application {
         let several_instances = outbox.is_some();
         let cluster = outbox.map(|outbox| {
             Cluster::join(
-                db.clone(),
+                db.writes.clone(),
                 events.clone(),
                 jobs.clone(),
                 sessions.clone(),
@@ -215,13 +221,13 @@ impl Application {
                 jobs.clone(),
                 events.clone(),
             ),
-            exports: Exports::new(db.clone(), export_links),
+            exports: Exports::new(db.reads.clone(), export_links),
             gemini_keys,
             store: images,
             signer,
             events,
             sessions,
-            db,
+            db: db.reads.clone(),
         });
         let limits = Limits {
             max_depth: args.graphql.max_query_depth,
@@ -272,7 +278,7 @@ impl Application {
             public_base_url: args.uploads.public_base_url.clone(),
         });
         let router = http::router(state.clone(), endpoint, &args.graphql.cors_origins, web_app);
-        let worker = Worker::build(&args, &state, instance, several_instances)?;
+        let worker = Worker::build(&args, &state, &db, instance, several_instances)?;
         Ok(Self {
             listener,
             server,
@@ -283,6 +289,7 @@ impl Application {
             cluster,
             statements,
             worker,
+            db,
         })
     }
 
@@ -319,6 +326,11 @@ impl Application {
         &self.statements
     }
 
+    /// The database connections (tests write their rows through `writes`).
+    pub fn db(&self) -> &db::Connections {
+        &self.db
+    }
+
     /// Serves until `shutdown` completes, then lets requests in flight finish.
     pub async fn run_until_stopped(
         self,
@@ -332,7 +344,7 @@ impl Application {
             .cluster
             .map(|cluster| tokio::spawn(cluster.run(cluster_stop.clone())));
         let workers = tokio::spawn(runner::run(
-            self.state.db.clone(),
+            self.db.writes.clone(),
             self.worker.config,
             self.jobs,
             self.worker.handler,
@@ -340,7 +352,7 @@ impl Application {
             stopping.clone(),
         ));
         let sweeper = tokio::spawn(orphaned_bytes::run(
-            self.state.db.clone(),
+            self.db.reads.clone(),
             self.state.store.clone(),
             stopping.clone(),
         ));
@@ -370,7 +382,7 @@ impl Application {
         {
             tracing::error!(error = %err, "the cluster link panicked");
         }
-        self.state.db.clone().close().await.ok();
+        self.db.close().await;
         tracing::info!("shut down cleanly");
         Ok(())
     }

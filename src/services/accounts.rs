@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration as ChronoDuration;
 use entity::{session, user};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ use crate::{
         session_cache::{Cached, Ticket, TokenHash},
         token::hash_token,
     },
-    db::now,
+    db::{Connections, now},
     error::{AppError, AppResult},
 };
 
@@ -93,7 +93,7 @@ fn take_sign_in(origin: &Origin) -> AppResult<()> {
 /// Accounts and their sessions.
 #[derive(Clone)]
 pub struct Accounts {
-    db: DatabaseConnection,
+    db: Connections,
     passwords: PasswordHasher,
     /// Failed logins and registrations per client (this instance's own counters).
     sign_ins: SignInThrottle,
@@ -107,7 +107,7 @@ pub struct Accounts {
 
 impl Accounts {
     pub fn new(
-        db: DatabaseConnection,
+        db: Connections,
         passwords: PasswordHasher,
         sign_ins: SignInThrottle,
         sessions: SessionEnds,
@@ -159,7 +159,7 @@ impl Accounts {
             password_hash: Set(password_hash),
             created_at: Set(now()),
         }
-        .insert(&self.db)
+        .insert(&self.db.writes)
         .await
         .map_err(|err| super::on_unique_violation(err, taken))?;
         let token = self.start_session(user.id).await?;
@@ -211,7 +211,7 @@ impl Accounts {
     /// in with it (on every instance) closes at once.
     pub async fn logout(&self, session: Session) -> AppResult<()> {
         session::Entity::delete_by_id(session.session_id)
-            .exec(&self.db)
+            .exec(&self.db.writes)
             .await?;
         // After the delete: a socket that hears of the end and looks again finds no row.
         self.sessions.end(session.session_id);
@@ -246,7 +246,7 @@ impl Accounts {
             .find_also_related(user::Entity)
             .filter(session::Column::TokenHash.eq(hash.to_vec()))
             .filter(session::Column::ExpiresAt.gt(now()))
-            .one(&self.db)
+            .one(&self.db.reads)
             .await?;
         let Some((s, Some(user))) = found else {
             self.cache.forget_token(&hash);
@@ -267,7 +267,7 @@ impl Accounts {
     async fn find_by_email(&self, email: &str) -> AppResult<Option<user::Model>> {
         Ok(user::Entity::find()
             .filter(user::Column::Email.eq(email))
-            .one(&self.db)
+            .one(&self.db.reads)
             .await?)
     }
 
@@ -281,7 +281,7 @@ impl Accounts {
             created_at: Set(now),
             expires_at: Set(now + self.token_ttl),
         }
-        .insert(&self.db)
+        .insert(&self.db.writes)
         .await?;
         Ok(token)
     }

@@ -3,8 +3,8 @@
 
 use entity::collection;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -14,7 +14,7 @@ use super::{
     removal::{Removal, Remover},
 };
 use crate::{
-    db::now,
+    db::{Connections, now},
     error::{AppError, AppResult, Missing},
 };
 
@@ -39,12 +39,12 @@ pub fn normalize_name(name: &str) -> AppResult<String> {
 /// Creating, renaming and deleting collections.
 #[derive(Clone)]
 pub struct Collections {
-    db: DatabaseConnection,
+    db: Connections,
     remover: Remover,
 }
 
 impl Collections {
-    pub fn new(db: DatabaseConnection, remover: Remover) -> Self {
+    pub fn new(db: Connections, remover: Remover) -> Self {
         Self { db, remover }
     }
 
@@ -57,7 +57,7 @@ impl Collections {
             name: Set(name),
             created_at: Set(now()),
         }
-        .insert(&self.db)
+        .insert(&self.db.writes)
         .await?;
         Ok(created)
     }
@@ -70,12 +70,12 @@ impl Collections {
         name: &str,
     ) -> AppResult<collection::Model> {
         let name = normalize_name(name)?;
-        let found = ownership::collection(&self.db, user_id, id)
+        let found = ownership::collection(&self.db.reads, user_id, id)
             .await?
             .ok_or(AppError::NotFound(Missing::Collection))?;
         let mut active = found.into_active_model();
         active.name = Set(name);
-        Ok(active.update(&self.db).await?)
+        Ok(active.update(&self.db.writes).await?)
     }
 
     /// Deletes a collection with its images (rows and bytes) and their prompts; generations in

@@ -1,13 +1,13 @@
 //! Users' Gemini API keys: stored sealed with the master key, bound to their owner, never shown.
 
 use entity::profile;
-use sea_orm::{DatabaseConnection, EntityTrait, Set, sea_query::OnConflict};
+use sea_orm::{EntityTrait, Set, sea_query::OnConflict};
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
 use crate::{
     crypto::Sealer,
-    db::now,
+    db::{Connections, now},
     error::{AppError, AppResult},
 };
 
@@ -43,12 +43,12 @@ fn owner_binding(user_id: Uuid) -> [u8; 16] {
 /// The keys of every user: the database and the sealer that opens them.
 #[derive(Clone)]
 pub struct GeminiKeys {
-    db: DatabaseConnection,
+    db: Connections,
     sealer: Sealer,
 }
 
 impl GeminiKeys {
-    pub fn new(db: DatabaseConnection, sealer: Sealer) -> Self {
+    pub fn new(db: Connections, sealer: Sealer) -> Self {
         Self { db, sealer }
     }
 
@@ -75,7 +75,9 @@ impl GeminiKeys {
 
     /// Opens the caller's key for a call to Gemini.
     pub async fn load_key(&self, user_id: Uuid) -> AppResult<SecretString> {
-        let profile = profile::Entity::find_by_id(user_id).one(&self.db).await?;
+        let profile = profile::Entity::find_by_id(user_id)
+            .one(&self.db.reads)
+            .await?;
         let sealed = profile
             .and_then(|p| p.gemini_api_key)
             .ok_or(AppError::GeminiApiKeyMissing)?;
@@ -117,7 +119,7 @@ impl GeminiKeys {
                     ])
                     .to_owned(),
             )
-            .exec(&self.db)
+            .exec(&self.db.writes)
             .await?;
         Ok(())
     }

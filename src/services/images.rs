@@ -21,7 +21,7 @@ use super::{
     removal::{Removal, Remover},
 };
 use crate::{
-    db::now,
+    db::{Connections, now},
     error::{AppError, AppResult, Missing},
     image_files::{ImageStore, probe},
 };
@@ -47,7 +47,7 @@ pub struct UploadLimits {
 /// Accepting and deleting images.
 #[derive(Clone)]
 pub struct Images {
-    db: DatabaseConnection,
+    db: Connections,
     store: ImageStore,
     /// Bounds the uploads checked at once: each holds its file (up to the upload limit) in
     /// memory while it is probed, hashed and stored.
@@ -59,7 +59,7 @@ pub struct Images {
 impl Images {
     /// `concurrent_checks`: uploads checked at once.
     pub fn new(
-        db: DatabaseConnection,
+        db: Connections,
         store: ImageStore,
         limits: UploadLimits,
         concurrent_checks: usize,
@@ -84,7 +84,7 @@ impl Images {
         collection_id: Uuid,
         upload: NewUpload,
     ) -> AppResult<image::Model> {
-        ownership::collection(&self.db, user_id, collection_id)
+        ownership::collection(&self.db.reads, user_id, collection_id)
             .await?
             .ok_or(AppError::NotFound(Missing::Collection))?;
         // Held until the bytes are stored: bounds the files in memory at once.
@@ -122,7 +122,13 @@ impl Images {
         // A task of its own: if the client goes away mid-request, the request's future is
         // dropped, and bytes written without their row (or a failed row without its clean-up)
         // would stay.
-        let task = store_and_record(self.db.clone(), self.store.clone(), row, key, checked.bytes);
+        let task = store_and_record(
+            self.db.writes.clone(),
+            self.store.clone(),
+            row,
+            key,
+            checked.bytes,
+        );
         tokio::spawn(task.instrument(tracing::Span::current()))
             .await
             .map_err(|err| anyhow::anyhow!("storing an upload panicked: {err}"))?

@@ -9,8 +9,7 @@
 
 use entity::{collection, image, sea_orm_active_enums::VideoPromptStatus, video_prompt};
 use sea_orm::{
-    ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
     sea_query::{Query, SelectStatement},
 };
 use tracing::Instrument;
@@ -18,7 +17,7 @@ use uuid::Uuid;
 
 use super::ownership;
 use crate::{
-    db::now,
+    db::{Connections, now},
     error::{AppError, AppResult, Missing},
     events::EventHub,
     image_files::ImageStore,
@@ -64,14 +63,14 @@ impl Removal {
 /// Runs removals; cheap to clone.
 #[derive(Clone)]
 pub struct Remover {
-    db: DatabaseConnection,
+    db: Connections,
     store: ImageStore,
     jobs: Jobs,
     events: EventHub,
 }
 
 impl Remover {
-    pub fn new(db: DatabaseConnection, store: ImageStore, jobs: Jobs, events: EventHub) -> Self {
+    pub fn new(db: Connections, store: ImageStore, jobs: Jobs, events: EventHub) -> Self {
         Self {
             db,
             store,
@@ -82,11 +81,11 @@ impl Remover {
 
     /// Deletes what `removal` names, if it is the caller's; NOT_FOUND otherwise.
     pub async fn remove(&self, user_id: Uuid, removal: Removal) -> AppResult<()> {
-        if !removal.is_owned(&self.db, user_id).await? {
+        if !removal.is_owned(&self.db.reads, user_id).await? {
             return Err(removal.missing());
         }
         let stopped = self.stop_unfinished(removal).await?;
-        let txn = self.db.begin().await?;
+        let txn = self.db.writes.begin().await?;
         if !removal.is_owned(&txn, user_id).await? {
             return Err(removal.missing());
         }
@@ -128,7 +127,7 @@ impl Remover {
                             .is_in([VideoPromptStatus::Pending, VideoPromptStatus::Processing]),
                     ),
             )
-            .all(&self.db)
+            .all(&self.db.reads)
             .await?;
         for record in &unfinished {
             self.jobs.abort(record.id);

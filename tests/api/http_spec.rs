@@ -470,7 +470,7 @@ async fn probes_answer_and_every_response_has_a_request_id() {
     assert_eq!(ready.json::<Value>().await.unwrap()["database"], "ok");
 
     // With the database gone, the instance reports itself not ready.
-    app.db.clone().close().await.unwrap();
+    app.connections.close().await;
     let not_ready = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(not_ready.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
@@ -480,7 +480,7 @@ async fn an_unexpected_failure_answers_internal_with_a_generic_message() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let (token, _) = register(&app, "broken@example.de").await;
     // Break the database under the server: every query now fails.
-    app.db.clone().close().await.unwrap();
+    app.connections.close().await;
     let body = app
         .gql("mutation { clearGeminiApiKey { id } }", json!({}), None)
         .await;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::queries;
 use crate::{
-    db::now,
+    db::{Connections, now},
     domain::styles::{CameraStyle, FilmEffect},
     error::{AppError, AppResult, Missing},
     events::EventHub,
@@ -73,14 +73,14 @@ fn same_request(existing: &video_prompt::Model, request: &NewVideoPrompt) -> boo
 /// again.
 #[derive(Clone)]
 pub struct VideoPrompts {
-    db: DatabaseConnection,
+    db: Connections,
     keys: GeminiKeys,
     jobs: Jobs,
     events: EventHub,
 }
 
 impl VideoPrompts {
-    pub fn new(db: DatabaseConnection, keys: GeminiKeys, jobs: Jobs, events: EventHub) -> Self {
+    pub fn new(db: Connections, keys: GeminiKeys, jobs: Jobs, events: EventHub) -> Self {
         Self {
             db,
             keys,
@@ -104,7 +104,7 @@ impl VideoPrompts {
         // Two tries: a refusal that the checks below cannot explain (the key or the image
         // appeared in between) is answered by trying once more.
         for _ in 0..2 {
-            let inserted = insert_if_allowed(&self.db, user_id, &request).await;
+            let inserted = insert_if_allowed(&self.db.writes, user_id, &request).await;
             match inserted {
                 Ok(Some(record)) => return Ok(self.queued(record)),
                 // The same key was used before: that request's record is the answer, or a
@@ -123,7 +123,7 @@ impl VideoPrompts {
                 // Refused: say why, in the order a client fixes things (the key first).
                 Ok(None) => {
                     self.keys.load_key(user_id).await?;
-                    if ownership::image(&self.db, user_id, request.image_id)
+                    if ownership::image(&self.db.reads, user_id, request.image_id)
                         .await?
                         .is_none()
                     {
@@ -141,7 +141,7 @@ impl VideoPrompts {
     pub async fn cancel(&self, user_id: Uuid, id: Uuid) -> AppResult<video_prompt::Model> {
         use video_prompt::Column;
         loop {
-            let record = queries::find(&self.db, user_id, id)
+            let record = queries::find(&self.db.reads, user_id, id)
                 .await?
                 .ok_or(AppError::NotFound(Missing::VideoPrompt))?;
             match record.status {
@@ -168,12 +168,12 @@ impl VideoPrompts {
                 // Compare-and-set: a worker may finish the record between our read and this
                 // write.
                 .filter(Column::Status.eq(record.status))
-                .exec(&self.db)
+                .exec(&self.db.writes)
                 .await?;
             if result.rows_affected == 1 {
                 // A worker holding it would notice at its next write; this stops the call now.
                 self.jobs.abort(id);
-                let cancelled = queries::find(&self.db, user_id, id)
+                let cancelled = queries::find(&self.db.reads, user_id, id)
                     .await?
                     .ok_or(AppError::NotFound(Missing::VideoPrompt))?;
                 self.events.publish(cancelled.clone());
@@ -184,7 +184,7 @@ impl VideoPrompts {
 
     /// Makes a new `PENDING` record with the inputs of a `FAILED` or `CANCELLED` one.
     pub async fn retry(&self, user_id: Uuid, id: Uuid) -> AppResult<video_prompt::Model> {
-        let record = queries::find(&self.db, user_id, id)
+        let record = queries::find(&self.db.reads, user_id, id)
             .await?
             .ok_or(AppError::NotFound(Missing::VideoPrompt))?;
         if !matches!(
@@ -213,7 +213,7 @@ impl VideoPrompts {
             idempotency_key: None,
         };
         let record = video_prompt::Entity::insert(new_record(user_id, &request, now()))
-            .exec_with_returning(&self.db)
+            .exec_with_returning(&self.db.writes)
             .await?;
         Ok(self.queued(record))
     }
@@ -238,7 +238,7 @@ impl VideoPrompts {
         let existing = video_prompt::Entity::find()
             .filter(video_prompt::Column::UserId.eq(user_id))
             .filter(video_prompt::Column::IdempotencyKey.eq(key.as_str()))
-            .one(&self.db)
+            .one(&self.db.reads)
             .await?;
         match existing {
             Some(existing) if same_request(&existing, request) => Ok(Some(existing)),
@@ -253,10 +253,9 @@ impl VideoPrompts {
 /// Inserts the record of `request` in one statement if its image is the user's (the select of
 /// `ownership::owned_image`) and the user has a Gemini key (`INSERT … SELECT … FROM images JOIN
 /// collections JOIN profiles WHERE … RETURNING *`); `None` when not. One statement instead of
-/// three reads and a write: a burst of requests on SQLite shares two connections with the
-/// workers. Whether the stored key can be opened is the
-/// worker's to find out (it fails the record, with a code, if not); the master key itself is
-/// checked at startup.
+/// three reads and a write: on SQLite every write waits its turn for the one writing
+/// connection. Whether the stored key can be opened is the worker's to find out (it fails the
+/// record, with a code, if not); the master key itself is checked at startup.
 async fn insert_if_allowed(
     db: &DatabaseConnection,
     user_id: Uuid,

@@ -11,7 +11,7 @@ use videoprompt::{
     cluster::Cluster,
     config::{LogFormat, ServeArgs},
     crypto::MasterKey,
-    db::StatementCounter,
+    db::{self, StatementCounter},
     jobs::Jobs,
     startup::Application,
     state::AppState,
@@ -41,7 +41,10 @@ pub struct TestApp {
     /// The client `api` sends through, for requests a test builds itself.
     pub client: reqwest::Client,
     pub api: Api,
+    /// The app's writing connection (on PostgreSQL its one pool): tests read and write here.
     pub db: DatabaseConnection,
+    /// Both of the app's pools, to close them under it.
+    pub connections: db::Connections,
     pub state: AppState,
     /// The handle on the app's generation workers.
     pub jobs: Jobs,
@@ -119,6 +122,7 @@ impl TestApp {
             .expect("the application failed to start");
         let addr = app.local_addr();
         let state = app.state().clone();
+        let connections = app.db().clone();
         let (jobs, cluster, statements) = (
             app.jobs().clone(),
             app.cluster().cloned(),
@@ -143,7 +147,8 @@ impl TestApp {
             addr,
             client: api.http().clone(),
             api,
-            db: state.db.clone(),
+            db: connections.writes.clone(),
+            connections,
             jobs,
             cluster,
             statements,
