@@ -47,8 +47,8 @@ pub struct DatabaseArgs {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Most database connections this process opens [default: 16 on PostgreSQL; on SQLite one
-    /// more than the CPU cores, 3 to 9].
+    /// Most database connections this process opens [default: 16 on PostgreSQL; on SQLite two
+    /// more than the CPU cores, 4 to 10, one of which takes every write while the others read].
     #[arg(long, env = "VIDEOPROMPT_DB_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..))]
     pub db_max_connections: Option<u32>,
 }
