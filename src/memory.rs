@@ -21,8 +21,8 @@
 //! with a fifth, 60.1–61.1 with two arenas and 56.0–56.2 with one; on PostgreSQL 50.5–52.8
 //! against 41.3–41.6. Requests per second were level on PostgreSQL (`{ __typename }`, one
 //! image's prompts, the largest read); small reads on SQLite were 0–4 % slower (the threads
-//! share the arena's locks when their caches fill or empty), which the third connection more
-//! than makes up for (`db::max_connections`). An operator on many cores can ask for more arenas
+//! share the arena's locks when their caches fill or empty), which the third reading connection
+//! more than makes up for (`db::max_connections`). An operator on many cores can ask for more arenas
 //! (`MALLOC_CONF=narenas:4`): the environment's `MALLOC_CONF` overrides these options.
 //! Shorter decay times cost CPU: with none at all (`dirty_decay_ms:0`) the largest read took
 //! twice the CPU.
