@@ -20,13 +20,14 @@
 //   keyboard, a new person with the keyboard alone (Tab, Shift+Tab, Enter, Space, Escape, arrow
 //     keys), the focus visible on every control reached: register (after a password too short);
 //     set the key, remove it (Escape keeps it the first time) and set it again; create a
-//     collection and rename it; two images through the file picker; generate with a slow key and
-//     cancel, then Erneut versuchen from the list of all prompts; copy; export the image's
-//     prompts as CSV (the download's content checked); delete an image (Escape keeps it first)
-//     and the collection (Abbrechen keeps it first); sign out and in again. The focus is never
-//     lost: each new screen's heading takes it, a confirmation takes it and gives it back, and
-//     where the control that had it goes (the key removed, an image deleted, a rename saved, a
-//     request cancelled) it moves on to a sensible one.
+//     collection, leave its rename form with Escape (the name kept), then rename it; two images
+//     through the file picker; generate with a slow key and cancel, then Erneut versuchen from
+//     the list of all prompts; copy; export the image's prompts as CSV (the download's content
+//     checked); delete an image (Escape keeps it first) and the collection (Abbrechen keeps it
+//     first); sign out and in again. The focus is never lost: each new screen's heading takes
+//     it, a confirmation takes it and gives it back, and where the control that had it goes
+//     (the key removed, an image deleted, a rename saved, a request cancelled) it moves on to
+//     a sensible one.
 //   history (a person made through the API, as are the next two): 23 records of one image make
 //     three pages of its Verlauf, reached with "Ältere Prompts laden", newest first, each once;
 //     a record made meanwhile elsewhere comes on top and none goes missing; the pickers hold the
@@ -963,6 +964,16 @@ async function keyboardPass(browser, server) {
     await tabTo('Umbenennen', named('Umbenennen'));
     await page.keyboard.press('Enter');
     await focusOn('the new name', named('Neuer Name'));
+    // Escape leaves the form like Abbrechen: the name stays, the focus is back on Umbenennen.
+    await page.keyboard.type(' verworfen');
+    await page.keyboard.press('Escape');
+    await focusOn('Umbenennen after Escape', named('Umbenennen'));
+    await page.getByRole('heading', { level: 1, name: 'Tastatur', exact: true }).waitFor();
+    if ((await page.getByLabel('Neuer Name').count()) !== 0) throw new Error('Escape left the rename form open');
+    steps.push('rename left with Escape');
+    await page.keyboard.press('Enter');
+    await focusOn('the new name', named('Neuer Name'));
+    if ((await page.getByLabel('Neuer Name').inputValue()) !== 'Tastatur') throw new Error('the dropped draft came back');
     await page.keyboard.press('Control+A');
     await page.keyboard.type('Nur Tastatur');
     await shot(page, pass, '03-umbenennen');

@@ -171,10 +171,28 @@ function CollectionHeader({
       ? 'Sie enthält keine Bilder.'
       : `Mit ihr werden ${moreImages ? 'mindestens ' : ''}${imageCount === 1 ? 'ein Bild' : `${formatNumber(imageCount)} Bilder`} und alle dazu geschriebenen Prompts endgültig gelöscht.`;
 
+  // Back to the name and to Umbenennen, the draft dropped.
+  const cancelRename = () => {
+    setRenaming(false);
+    setDraft(name);
+    setProblem(null);
+    setTimeout(() => renameButton.current?.focus());
+  };
+
   return (
     <div class="page-header">
       {renaming ? (
-        <form class="inline-form" onSubmit={rename}>
+        <form
+          class="inline-form"
+          onSubmit={rename}
+          onKeyDown={(event) => {
+            // Escape leaves the form as Abbrechen does.
+            if (event.key === 'Escape') {
+              event.preventDefault();
+              cancelRename();
+            }
+          }}
+        >
           <div class="field">
             <label for="rename-collection">Neuer Name</label>
             <input id="rename-collection" ref={input} type="text" maxLength={100} value={draft} onInput={(e) => setDraft(e.currentTarget.value)} />
@@ -182,16 +200,7 @@ function CollectionHeader({
           <Button type="submit" variant="primary" busy={busy === 'rename'} busyLabel="Wird gespeichert …">
             Speichern
           </Button>
-          <Button
-            onClick={() => {
-              setRenaming(false);
-              setDraft(name);
-              setProblem(null);
-              setTimeout(() => renameButton.current?.focus());
-            }}
-          >
-            Abbrechen
-          </Button>
+          <Button onClick={cancelRename}>Abbrechen</Button>
         </form>
       ) : (
         <>
