@@ -29,9 +29,10 @@
 //     (the key removed, an image deleted, a rename saved, a request cancelled) it moves on to
 //     a sensible one.
 //   history (a person made through the API, as are the next two): 23 records of one image make
-//     three pages of its Verlauf, reached with "Ältere Prompts laden", newest first, each once;
-//     a record made meanwhile elsewhere comes on top and none goes missing; the pickers hold the
-//     API's options; the notes stop at 500 characters and the counter says so.
+//     three pages of its Verlauf, reached with "Ältere Prompts laden", newest first, each once
+//     (the focus stays on the button while there are more, then goes to the first prompt of
+//     the last page); a record made meanwhile elsewhere comes on top and none goes missing; the
+//     pickers hold the API's options; the notes stop at 500 characters and the counter says so.
 //   manage: on a slow network (requests held) Generieren, Schlüssel speichern and the
 //     confirmation of a deletion show they are busy and a second press sends nothing; the key
 //     removed (afterwards none is stored, and Generieren says so with the way to the settings);
@@ -1180,9 +1181,18 @@ async function historyPass(browser, server) {
     await shots(page, pass, '01-verlauf-erste-seite');
     await more.click();
     await page.waitForFunction(() => document.querySelectorAll('.prompt-list .prompt-item').length === 20, null, { timeout: STEP_MS });
+    if ((await page.evaluate(() => document.activeElement?.textContent)) !== 'Ältere Prompts laden') throw new Error('the focus left "Ältere Prompts laden" though more pages are left');
     await more.click();
     await page.waitForFunction(() => document.querySelectorAll('.prompt-list .prompt-item').length === 23, null, { timeout: STEP_MS });
     await more.waitFor({ state: 'detached' });
+    // The button went with the last page: the focus is on the first prompt that page brought
+    // (the 21st), not lost to the page's start.
+    await page
+      .waitForFunction((id) => document.activeElement?.getAttribute('href') === `/prompts/${id}`, newestFirst[20], { timeout: STEP_MS })
+      .catch(async () => {
+        throw new Error(`after the last page the focus is on ${await page.evaluate(() => document.activeElement?.outerHTML.slice(0, 120))}, not on the 21st prompt`);
+      });
+    steps.push('the focus on the first prompt of the last page');
     const all = await shownPromptIds(page);
     if (JSON.stringify(all) !== JSON.stringify(newestFirst)) {
       throw new Error(`the Verlauf over three pages is not every record once, newest first:\n${all.join('\n')}\nexpected\n${newestFirst.join('\n')}`);

@@ -3,9 +3,9 @@ import { useCallback } from 'preact/hooks';
 import { AllPromptsDocument, type AllPromptsQuery } from '../gql/graphql';
 import { describeError } from '../errors';
 import { useHeadingFocus, useMorePages, useQuery, useTitle, type Page } from '../hooks';
-import { Button, Loading, ProblemNotice } from '../ui';
+import { Loading, ProblemNotice } from '../ui';
 import { ExportLinks } from './export';
-import { PromptItem } from './image';
+import { LoadOlderPrompts, PromptItem } from './image';
 
 const PAGE = 20;
 type Node = NonNullable<AllPromptsQuery['me']>['videoPrompts']['nodes'][number];
@@ -38,11 +38,7 @@ export function AllPrompts() {
           ))}
         </ol>
       )}
-      {more.hasMore && (
-        <Button onClick={more.loadMore} busy={more.loadingMore} busyLabel="Wird geladen …">
-          Ältere Prompts laden
-        </Button>
-      )}
+      <LoadOlderPrompts more={more} />
     </section>
   );
 }

@@ -106,13 +106,45 @@ export function ImageScreen({ id, me }: { id: string; me: Me | null }) {
           ))}
         </ol>
       )}
-      {more.hasMore && (
-        <Button onClick={more.loadMore} busy={more.loadingMore} busyLabel="Wird geladen …">
-          Ältere Prompts laden
-        </Button>
-      )}
+      <LoadOlderPrompts more={more} />
       <ExportLinks target={{ imageId: id }} label="Prompts dieses Bildes exportieren" />
     </section>
+  );
+}
+
+/** "Ältere Prompts laden", under a list of `PromptItem`s. When the last page comes, the button
+ * goes, and the focus on it would fall back to the page's start; it moves to the first prompt
+ * that page brought instead (its link), where the person reads on. While there are more, the
+ * focus stays on the button, for the next page. */
+export function LoadOlderPrompts({
+  more,
+}: {
+  more: { nodes: readonly { id: string }[]; hasMore: boolean; loadingMore: boolean; loadMore: () => void };
+}) {
+  // The last prompt shown when the button was pressed: the new page follows it (a record made
+  // meanwhile comes on top, so a count would point at the wrong one).
+  const lastBefore = useRef<string | null>(null);
+  useEffect(() => {
+    const last = lastBefore.current;
+    if (last === null || more.loadingMore) return;
+    lastBefore.current = null;
+    if (more.hasMore) return;
+    const at = more.nodes.findIndex((node) => node.id === last);
+    const next = at < 0 ? undefined : more.nodes[at + 1];
+    if (next) document.querySelector<HTMLAnchorElement>(`.prompt-list a[href="/prompts/${CSS.escape(next.id)}"]`)?.focus();
+  }, [more.loadingMore, more.hasMore, more.nodes]);
+  if (!more.hasMore) return null;
+  return (
+    <Button
+      onClick={() => {
+        lastBefore.current = more.nodes[more.nodes.length - 1]?.id ?? null;
+        more.loadMore();
+      }}
+      busy={more.loadingMore}
+      busyLabel="Wird geladen …"
+    >
+      Ältere Prompts laden
+    </Button>
   );
 }
 
