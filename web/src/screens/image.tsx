@@ -122,14 +122,21 @@ export function LoadOlderPrompts({
   more: { nodes: readonly { id: string }[]; hasMore: boolean; loadingMore: boolean; loadMore: () => void };
 }) {
   // The last prompt shown when the button was pressed: the new page follows it (a record made
-  // meanwhile comes on top, so a count would point at the wrong one).
-  const lastBefore = useRef<string | null>(null);
+  // meanwhile comes on top, so a count would point at the wrong one). `started` once a render
+  // shows the page loading: an effect of a render from before the press (Preact runs those
+  // before the next render) must not take the press for a finished load.
+  const pressed = useRef<{ last: string; started: boolean } | null>(null);
   useEffect(() => {
-    const last = lastBefore.current;
-    if (last === null || more.loadingMore) return;
-    lastBefore.current = null;
+    const press = pressed.current;
+    if (press === null) return;
+    if (more.loadingMore) {
+      press.started = true;
+      return;
+    }
+    if (!press.started) return;
+    pressed.current = null;
     if (more.hasMore) return;
-    const at = more.nodes.findIndex((node) => node.id === last);
+    const at = more.nodes.findIndex((node) => node.id === press.last);
     const next = at < 0 ? undefined : more.nodes[at + 1];
     if (next) document.querySelector<HTMLAnchorElement>(`.prompt-list a[href="/prompts/${CSS.escape(next.id)}"]`)?.focus();
   }, [more.loadingMore, more.hasMore, more.nodes]);
@@ -137,7 +144,8 @@ export function LoadOlderPrompts({
   return (
     <Button
       onClick={() => {
-        lastBefore.current = more.nodes[more.nodes.length - 1]?.id ?? null;
+        const last = more.nodes[more.nodes.length - 1]?.id;
+        pressed.current = last === undefined ? null : { last, started: false };
         more.loadMore();
       }}
       busy={more.loadingMore}
